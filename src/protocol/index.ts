@@ -1,0 +1,2 @@
+export * from './messageTypes.js';
+export * from './signaling.js';
