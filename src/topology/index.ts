@@ -1,1 +1,112 @@
-export {};
+/**
+ * Topologies: which peers hold a direct connection to which.
+ *
+ * A topology is a pure function of one peer's view of the room. Every peer evaluates it on its own,
+ * so it must be symmetric: given the same set of peers, `a` lists `b` exactly when `b` lists `a`.
+ * Otherwise one side would keep dialling a peer that keeps hanging up.
+ */
+
+/** What a peer is in the class. */
+export type Role = 'teacher' | 'student';
+
+/** What a peer knows about another peer (from signaling or awareness). */
+export interface PeerInfo {
+  /** Stable id of the peer in this class. */
+  peerId: string;
+  /** The role the peer announces. Whether it is believed is up to the topology (see `teacherKey`). */
+  role: Role;
+  /** Display name. */
+  name?: string;
+  /**
+   * The teacher public key (base64url, as in the join link) the peer claims to hold. Only meaningful for
+   * `role: 'teacher'`; a topology created with a `teacherKey` counts a peer as teacher only when it matches.
+   */
+  teacherKey?: string;
+}
+
+/** A rule for which peers connect directly. */
+export interface Topology {
+  /** Short name, for logs and benchmarks. */
+  readonly name: string;
+  /** Which of `known` (other peers) `self` should hold a direct connection to. */
+  neighbours(self: PeerInfo, known: readonly PeerInfo[]): Set<string>;
+}
+
+/** Everyone connects to everyone. Right for small groups and for rooms without a teacher. */
+export const meshTopology: Topology = {
+  name: 'mesh',
+  neighbours(self, known) {
+    const out = new Set<string>();
+    for (const peer of known) if (peer.peerId !== self.peerId) out.add(peer.peerId);
+    return out;
+  },
+};
+
+/** Options of {@link classroomTopology}. */
+export interface ClassroomTopologyOptions {
+  /** The peer id currently on stage (from the signed control state), or null. Read on every evaluation. */
+  getStage(): string | null;
+  /**
+   * The class's teacher public key. When set, a peer counts as the teacher only if it announces
+   * `role: 'teacher'` and this key. The topology only compares claims; proving possession of the key
+   * (a signed challenge on connect) belongs to the transport/classroom layer.
+   */
+  teacherKey?: string;
+}
+
+/** Whether `peer` counts as a teacher under `teacherKey` (undefined: trust the announced role). */
+export function isTeacher(peer: PeerInfo, teacherKey?: string): boolean {
+  if (peer.role !== 'teacher') return false;
+  return teacherKey === undefined || peer.teacherKey === teacherKey;
+}
+
+/**
+ * The classroom star with a stage.
+ *
+ * - every student ↔ every teacher (a class normally has one; several teachers also connect to each other);
+ * - the staged student ↔ every student;
+ * - no other student–student links.
+ *
+ * When no teacher is present (neither `self` nor any known peer), it falls back to a full mesh so students
+ * keep working together; they resync with the teacher when it returns. The alternative is to elect a hub
+ * (e.g. the lowest peer id) and keep a star. For the group sizes a class without its teacher realistically
+ * has, a mesh is better: there is no election to agree on (every peer already agrees on the mesh from the
+ * same view), no single student's uplink carries everyone, and no re-election churn when that student leaves.
+ * The cost, N(N−1)/2 links, only matters for large rooms, where a teacher is present anyway.
+ *
+ * A stage id that is not a known student (unknown, or a teacher) is ignored.
+ */
+export function classroomTopology(options: ClassroomTopologyOptions): Topology {
+  const { teacherKey } = options;
+  return {
+    name: 'classroom',
+    neighbours(self, known) {
+      const everyone = [self, ...known.filter((p) => p.peerId !== self.peerId)];
+      const teacherPresent = everyone.some((p) => isTeacher(p, teacherKey));
+      if (!teacherPresent) return meshTopology.neighbours(self, known);
+      const stage = options.getStage();
+      const out = new Set<string>();
+      const selfTeacher = isTeacher(self, teacherKey);
+      for (const peer of everyone) {
+        if (peer.peerId === self.peerId) continue;
+        const peerTeacher = isTeacher(peer, teacherKey);
+        if (selfTeacher || peerTeacher) out.add(peer.peerId);
+        else if (stage !== null && (peer.peerId === stage || self.peerId === stage)) out.add(peer.peerId);
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Whether `self` sends its media tracks to `remote`: the teacher sends to everyone, the staged student
+ * sends to everyone, every other student sends to nobody (its tracks are not even added).
+ *
+ * @param stage - the peer id on stage, or null.
+ * @param teacherKey - as in {@link ClassroomTopologyOptions.teacherKey}.
+ */
+export function shouldSendMedia(self: PeerInfo, remote: PeerInfo, stage: string | null, teacherKey?: string): boolean {
+  if (self.peerId === remote.peerId) return false;
+  if (isTeacher(self, teacherKey)) return true;
+  return stage !== null && self.peerId === stage;
+}
