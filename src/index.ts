@@ -3,6 +3,7 @@ export * from './protocol/index.js';
 export * from './transport/index.js';
 export * from './sync/index.js';
 export * from './topology/index.js';
+export * from './authority/index.js';
 export * from './media/index.js';
 export * from './doctypes/index.js';
 export * from './classroom/index.js';

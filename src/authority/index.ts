@@ -1,0 +1,4 @@
+export * from './identity.js';
+export * from './joinLink.js';
+export * from './control.js';
+export { toBase64Url, fromBase64Url } from './base64url.js';
