@@ -97,7 +97,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     let sent = 0;
     for (const receiver of receivers) {
       if (receiver === except || receiver.socket.readyState !== WebSocket.OPEN) continue;
-      receiver.socket.send(frame);
+      receiver.socket.send(frame, { binary: false });
       sent++;
     }
     metrics.messagesOut.inc(sent);
