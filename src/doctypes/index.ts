@@ -6,3 +6,4 @@ export * from './ink.js';
 export * from './board.js';
 export * from './svg.js';
 export * from './whiteboard.js';
+export * from './chat.js';

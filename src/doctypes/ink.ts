@@ -20,9 +20,9 @@ const FLAG_PRESSURE = 1;
  * (most deltas fit in one byte) and an optional pressure byte per point. One Yjs item per stroke,
  * not one per point, keeps boards of thousands of strokes small and fast to load.
  */
-export function encodeInk(points: readonly InkPoint[]): Uint8Array {
+export function encodeInk(points: ReadonlyArray<{ x: number; y: number; pressure?: number }>): Uint8Array {
   if (points.length > MAX_INK_POINTS) throw new RangeError(`a stroke holds at most ${MAX_INK_POINTS} points`);
-  const hasPressure = points.some((p) => p.pressure !== 0.5);
+  const hasPressure = points.some((p) => p.pressure !== undefined && p.pressure !== 0.5);
   const enc = encoding.createEncoder();
   encoding.writeUint8(enc, FORMAT_VERSION);
   encoding.writeUint8(enc, hasPressure ? FLAG_PRESSURE : 0);
@@ -34,7 +34,7 @@ export function encodeInk(points: readonly InkPoint[]): Uint8Array {
     const qy = Math.round(p.y * INK_QUANTUM);
     encoding.writeVarInt(enc, qx - px);
     encoding.writeVarInt(enc, qy - py);
-    if (hasPressure) encoding.writeUint8(enc, Math.max(0, Math.min(255, Math.round(p.pressure * 255))));
+    if (hasPressure) encoding.writeUint8(enc, Math.max(0, Math.min(255, Math.round((p.pressure ?? 0.5) * 255))));
     px = qx;
     py = qy;
   }

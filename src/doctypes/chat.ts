@@ -1,0 +1,206 @@
+import { ObservableV2 } from 'lib0/observable';
+import type * as Y from 'yjs';
+import { newId } from './board.js';
+import { defineDocType, InvalidInputError, PermissionError } from './types.js';
+import type { DocContext, Role } from './types.js';
+import { bool, isInvalid, num, object, oneOf, str } from './validate.js';
+
+/** Name of the chat doc type and of its top-level Y.Array. */
+export const CHAT = 'chat';
+/** Longest message accepted (locally: error; remotely: ignored and reported). */
+export const MAX_CHAT_LENGTH = 2000;
+
+/** A chat message as the app sees it. */
+export interface ChatMessage {
+  id: string;
+  text: string;
+  authorId: string;
+  authorName: string;
+  /** Role the author claimed when sending. */
+  role: Role;
+  /** Sender's clock (ms since epoch); display only, the order is insertion order. */
+  time: number;
+  /** Pinned by a teacher. */
+  pinned: boolean;
+}
+
+/** What changed in the chat. */
+export interface ChatChange {
+  added: string[];
+  removed: string[];
+  /** Pin state of some message changed. */
+  pins: boolean;
+  /** Made by this peer. */
+  local: boolean;
+}
+
+/** Chat events. */
+export type ChatEvents = {
+  /** Messages were added or removed, or pins changed. */
+  change: (change: ChatChange) => void;
+};
+
+const roleCheck = oneOf(['teacher', 'student'] as const);
+const messageRecord = object({
+  k: oneOf(['m'] as const),
+  id: str(64, 1),
+  text: str(MAX_CHAT_LENGTH, 1),
+  by: str(64),
+  name: str(100),
+  role: roleCheck,
+  t: num(),
+});
+const pinRecord = object({
+  k: oneOf(['pin'] as const),
+  target: str(64, 1),
+  pinned: bool,
+  by: str(64),
+  role: roleCheck,
+  t: num(),
+});
+
+/**
+ * Class chat: one Y.Array of records in insertion order, so late joiners and offline students get the
+ * whole history. Records are messages and pin markers; a pin marker counts only when its author
+ * claims the teacher role.
+ *
+ * Trust: roles in records are claims. A modified client can still write a record claiming the
+ * teacher role, or delete array items directly; real enforcement of remote roles needs signed
+ * control messages from the authority layer. This typed API enforces roles for local calls and
+ * ignores students' pin markers.
+ */
+export class Chat extends ObservableV2<ChatEvents> {
+  private readonly arr: Y.Array<unknown>;
+  private readonly localOrigin: object = { chat: true };
+  private list: ChatMessage[] = [];
+  private readonly observer: (ev: Y.YArrayEvent<unknown>, tr: Y.Transaction) => void;
+  private readonly reported = new WeakSet<object>();
+
+  constructor(private readonly ctx: DocContext) {
+    super();
+    this.arr = ctx.doc.getArray<unknown>(CHAT);
+    this.list = this.read();
+    this.observer = (_ev, tr) => this.refresh(tr.origin === this.localOrigin);
+    this.arr.observe(this.observer);
+  }
+
+  /** All messages, oldest first. */
+  messages(): ChatMessage[] {
+    return this.list.slice();
+  }
+
+  /** Pinned messages, oldest first. */
+  pinned(): ChatMessage[] {
+    return this.list.filter((m) => m.pinned);
+  }
+
+  /** Send a message as the local user. Throws InvalidInputError for empty or too long text. */
+  send(text: string): ChatMessage {
+    if (typeof text !== 'string' || text.trim().length === 0) throw new InvalidInputError('empty message');
+    if (text.length > MAX_CHAT_LENGTH) throw new InvalidInputError(`message longer than ${MAX_CHAT_LENGTH} characters`);
+    const record = {
+      k: 'm', id: newId(), text, by: this.ctx.localPeerId.slice(0, 64), name: this.ctx.localName.slice(0, 100),
+      role: this.ctx.localRole, t: this.ctx.now(),
+    };
+    this.ctx.doc.transact(() => this.arr.push([record]), this.localOrigin);
+    return { id: record.id, text, authorId: record.by, authorName: record.name, role: record.role, time: record.t, pinned: false };
+  }
+
+  /** Teacher only: remove a message (its content leaves the doc state; with gc it is gone for good). */
+  delete(id: string): void {
+    if (this.ctx.localRole !== 'teacher') throw new PermissionError('delete chat messages');
+    this.ctx.doc.transact(() => {
+      // Walk backwards so indices stay valid while deleting the message and its pin markers.
+      const items = this.arr.toArray();
+      for (let i = items.length - 1; i >= 0; i--) {
+        const r = items[i] as { k?: unknown; id?: unknown; target?: unknown } | null;
+        if (r !== null && typeof r === 'object' && ((r.k === 'm' && r.id === id) || (r.k === 'pin' && r.target === id))) this.arr.delete(i, 1);
+      }
+    }, this.localOrigin);
+  }
+
+  /** Teacher only: pin (or unpin) a message. */
+  pin(id: string, pinned = true): void {
+    if (this.ctx.localRole !== 'teacher') throw new PermissionError('pin chat messages');
+    const record = { k: 'pin', target: id, pinned, by: this.ctx.localPeerId.slice(0, 64), role: this.ctx.localRole, t: this.ctx.now() };
+    this.ctx.doc.transact(() => this.arr.push([record]), this.localOrigin);
+  }
+
+  /** Stop observing. */
+  override destroy(): void {
+    this.arr.unobserve(this.observer);
+    super.destroy();
+  }
+
+  private read(): ChatMessage[] {
+    const out: ChatMessage[] = [];
+    const byId = new Map<string, ChatMessage>();
+    const items = this.arr.toArray();
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const kind = typeof item === 'object' && item !== null ? (item as { k?: unknown }).k : undefined;
+      if (kind === 'm') {
+        const r = messageRecord(item);
+        if (isInvalid(r)) {
+          this.report(item, i, r.reason);
+          continue;
+        }
+        if (byId.has(r.id)) continue;
+        const m: ChatMessage = { id: r.id, text: r.text, authorId: r.by, authorName: r.name, role: r.role, time: r.t, pinned: false };
+        byId.set(r.id, m);
+        out.push(m);
+      } else if (kind === 'pin') {
+        const r = pinRecord(item);
+        if (isInvalid(r)) {
+          this.report(item, i, r.reason);
+          continue;
+        }
+        if (r.role !== 'teacher') {
+          this.report(item, i, 'pin marker from a non-teacher ignored');
+          continue;
+        }
+        const target = byId.get(r.target);
+        if (target !== undefined) target.pinned = r.pinned;
+      } else {
+        this.report(item, i, 'unknown chat record');
+      }
+    }
+    return out;
+  }
+
+  private report(item: unknown, index: number, reason: string): void {
+    // The array is re-read on every change: report each bad record once, not on every re-read.
+    if (typeof item === 'object' && item !== null) {
+      if (this.reported.has(item)) return;
+      this.reported.add(item);
+    }
+    this.ctx.report({ docType: CHAT, path: `[${index}]`, reason });
+  }
+
+  private refresh(local: boolean): void {
+    const before = new Map(this.list.map((m) => [m.id, m]));
+    const next = this.read();
+    const after = new Set(next.map((m) => m.id));
+    const change: ChatChange = { added: [], removed: [], pins: false, local };
+    for (const m of next) {
+      const old = before.get(m.id);
+      if (old === undefined) change.added.push(m.id);
+      else if (old.pinned !== m.pinned) change.pins = true;
+    }
+    for (const id of before.keys()) if (!after.has(id)) change.removed.push(id);
+    this.list = next;
+    if (change.added.length + change.removed.length === 0 && !change.pins) return;
+    try {
+      this.emit('change', [change]);
+    } catch (err) {
+      queueMicrotask(() => { throw err; });
+    }
+  }
+}
+
+/** The chat doc type. `documents.register(chatType)` returns a {@link Chat}. */
+export const chatType = defineDocType<Chat>({
+  name: CHAT,
+  version: 1,
+  create: (ctx) => new Chat(ctx),
+});
