@@ -1,2 +1,3 @@
 export * from './messageTypes.js';
 export * from './signaling.js';
+export * from './syncMessages.js';
