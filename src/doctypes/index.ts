@@ -7,3 +7,4 @@ export * from './board.js';
 export * from './svg.js';
 export * from './whiteboard.js';
 export * from './chat.js';
+export * from './poll.js';
