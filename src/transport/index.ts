@@ -1,1 +1,2 @@
-export {};
+export * from './dataChannelLink.js';
+export * from './peerConnection.js';

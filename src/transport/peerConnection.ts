@@ -1,0 +1,349 @@
+import { ObservableV2 } from 'lib0/observable';
+import type { Link } from '../sync/link.js';
+import { DataChannelLink } from './dataChannelLink.js';
+
+/** The WebRTC implementation to use: the browser's globals, or e.g. `@roamhq/wrtc` in Node. */
+export interface RtcImplementation {
+  /** An RTCPeerConnection constructor. */
+  RTCPeerConnection: typeof RTCPeerConnection;
+}
+
+/** A session description in a signal (the shape `RTCSessionDescription.toJSON()` gives). */
+export interface DescriptionSignal { description: { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp: string } }
+/** An ICE candidate in a signal; `null` marks the end of candidates. */
+export interface CandidateSignal { candidate: RTCIceCandidateInit | null }
+/** What one peer sends another through signaling to set up and renegotiate their connection. */
+export type PeerSignal = DescriptionSignal | CandidateSignal;
+
+/** Options for {@link PeerConnection}. */
+export interface PeerConnectionOptions {
+  /** Our peer id. */
+  localId: string;
+  /** The other peer's id. */
+  remoteId: string;
+  /** WebRTC implementation. */
+  rtc: RtcImplementation;
+  /** STUN/TURN servers. */
+  iceServers?: RTCIceServer[];
+  /** 'relay' forces TURN. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Delivers a signal to the remote peer (through signaling). */
+  sendSignal: (data: PeerSignal) => void;
+  /** Close when not connected within this time (default 20 s). */
+  connectTimeoutMs?: number;
+  /** Options for the data-channel link. */
+  maxMessageBytes?: number;
+  /** Receives reasons for ignored signals and dropped frames (default: nothing). */
+  log?: (reason: string) => void;
+}
+
+/** Events of {@link PeerConnection}. */
+export interface PeerConnectionEvents {
+  /** The RTCPeerConnection's connection state changed. */
+  state: (state: RTCPeerConnectionState) => void;
+  /** The data channel opened: the link to the remote peer is ready. */
+  link: (link: Link) => void;
+  /** A remote media track arrived. */
+  track: (event: { track: MediaStreamTrack; streams: readonly MediaStream[] }) => void;
+  /** The connection is gone for good (closed locally, failed after an ICE restart, or timed out). */
+  closed: () => void;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+
+/** Validates a signal from the network; returns why it is refused, or null when it is well formed. */
+export function validatePeerSignal(data: unknown): string | null {
+  if (typeof data !== 'object' || data === null) return 'signal is not an object';
+  const record = data as Record<string, unknown>;
+  if ('description' in record) {
+    const d = record.description;
+    if (typeof d !== 'object' || d === null) return 'description is not an object';
+    const { type, sdp } = d as Record<string, unknown>;
+    if (type !== 'offer' && type !== 'answer') return `description type ${String(type)} not accepted`;
+    if (typeof sdp !== 'string' || sdp.length === 0 || sdp.length > 256 * 1024) return 'description sdp missing or too large';
+    return null;
+  }
+  if ('candidate' in record) {
+    const c = record.candidate;
+    if (c === null) return null;
+    if (typeof c !== 'object') return 'candidate is not an object';
+    const { candidate, sdpMid, sdpMLineIndex, usernameFragment } = c as Record<string, unknown>;
+    if (typeof candidate !== 'string' || candidate.length > 4096) return 'candidate string missing or too large';
+    if (sdpMid !== undefined && sdpMid !== null && typeof sdpMid !== 'string') return 'candidate sdpMid not a string';
+    if (sdpMLineIndex !== undefined && sdpMLineIndex !== null && (typeof sdpMLineIndex !== 'number' || !Number.isInteger(sdpMLineIndex))) return 'candidate sdpMLineIndex not an integer';
+    if (usernameFragment !== undefined && usernameFragment !== null && typeof usernameFragment !== 'string') return 'candidate usernameFragment not a string';
+    return null;
+  }
+  return 'signal has neither description nor candidate';
+}
+
+/**
+ * One RTCPeerConnection to one remote peer, negotiated with the standard "perfect negotiation" pattern,
+ * carrying one data channel (exposed as a {@link Link}) and any media tracks added later.
+ *
+ * Politeness rule: the peer whose id sorts higher (`localId > remoteId`, plain string comparison) is polite:
+ * on an offer collision it rolls back its own offer and accepts the other's; the impolite peer ignores the
+ * colliding offer. Both sides compute the same answer, so exactly one side yields.
+ *
+ * The data channel is created `negotiated: true, id: 0` on both sides, so neither side waits for the other
+ * to announce it. On connection failure the connection tries one ICE restart, then closes; reconnecting is
+ * the caller's job.
+ */
+export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
+  /** True when this side yields on offer collisions (`localId > remoteId`). */
+  readonly polite: boolean;
+  /** The underlying RTCPeerConnection (for stats, transceivers …). */
+  readonly pc: RTCPeerConnection;
+  /** Our id. */
+  readonly localId: string;
+  /** The remote peer's id. */
+  readonly remoteId: string;
+  private readonly sendSignal: (data: PeerSignal) => void;
+  private readonly log: (reason: string) => void;
+  private readonly channel: RTCDataChannel;
+  private readonly dataLink: DataChannelLink;
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private isSettingRemoteAnswerPending = false;
+  private restartedIce = false;
+  private closedFlag = false;
+  private linkOpen = false;
+  private connectTimer: ReturnType<typeof setTimeout> | null;
+  /** Incoming signals are applied one at a time, in arrival order. */
+  private signalChain: Promise<void> = Promise.resolve();
+  /** Candidates that arrived before any remote description. */
+  private pendingCandidates: RTCIceCandidateInit[] = [];
+
+  /** Creates the connection and its data channel; negotiation starts on its own. */
+  constructor(options: PeerConnectionOptions) {
+    super();
+    if (options.localId === options.remoteId) throw new Error('a peer cannot connect to itself');
+    this.localId = options.localId;
+    this.remoteId = options.remoteId;
+    this.polite = options.localId > options.remoteId;
+    this.sendSignal = options.sendSignal;
+    this.log = options.log ?? (() => {});
+    const config: RTCConfiguration = { iceServers: options.iceServers ?? [] };
+    if (options.iceTransportPolicy !== undefined) config.iceTransportPolicy = options.iceTransportPolicy;
+    this.pc = new options.rtc.RTCPeerConnection(config);
+    this.pc.onnegotiationneeded = () => { void this.negotiate(); };
+    this.pc.onicecandidate = ({ candidate }) => {
+      if (this.closedFlag) return;
+      this.send({ candidate: candidate === null ? null : candidateToJson(candidate) });
+    };
+    this.pc.onconnectionstatechange = () => { this.handleConnectionState(); };
+    this.pc.ontrack = (event) => {
+      this.emit('track', [{ track: event.track, streams: [...event.streams] }]);
+    };
+    this.channel = this.pc.createDataChannel('peerclass', { negotiated: true, id: 0, ordered: true });
+    const linkOptions: { maxMessageBytes?: number; onDroppedMessage: (reason: string) => void } = {
+      onDroppedMessage: (reason) => this.log(`from ${this.remoteId}: ${reason}`),
+    };
+    if (options.maxMessageBytes !== undefined) linkOptions.maxMessageBytes = options.maxMessageBytes;
+    this.dataLink = new DataChannelLink(this.remoteId, this.channel, linkOptions);
+    const announceLink = (): void => {
+      if (this.closedFlag || this.linkOpen) return;
+      this.linkOpen = true;
+      this.emit('link', [this.dataLink]);
+    };
+    if (this.channel.readyState === 'open') queueMicrotask(announceLink);
+    else this.channel.addEventListener('open', announceLink);
+    // The remote side closing the channel means it is done with us.
+    this.dataLink.onClose(() => { if (this.linkOpen) this.close(); });
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = null;
+      if (this.pc.connectionState !== 'connected') {
+        this.log(`connection to ${this.remoteId} not established within the timeout`);
+        this.close();
+      }
+    }, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  }
+
+  /** The data-channel link once its channel is open, otherwise null. */
+  get link(): Link | null {
+    return this.linkOpen && !this.closedFlag ? this.dataLink : null;
+  }
+
+  /** True once {@link close} ran (locally or because the connection failed). */
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /**
+   * Applies a signal from the remote peer. Malformed signals are ignored (the reason goes to `log`);
+   * never rejects.
+   */
+  handleSignal(data: unknown): Promise<void> {
+    const next = this.signalChain.then(() => this.applySignal(data));
+    this.signalChain = next.catch((error: unknown) => { this.log(`signal from ${this.remoteId} failed: ${String(error)}`); });
+    return this.signalChain;
+  }
+
+  /** Adds a local media track; renegotiation follows through perfect negotiation. */
+  addTrack(track: MediaStreamTrack, stream: MediaStream): RTCRtpSender {
+    return this.pc.addTrack(track, stream);
+  }
+
+  /** Removes a track added with {@link addTrack}. */
+  removeTrack(sender: RTCRtpSender): void {
+    if (this.closedFlag) return;
+    this.pc.removeTrack(sender);
+  }
+
+  /** Closes the link and the connection; emits `closed` once. */
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    this.dataLink.close();
+    this.pc.onnegotiationneeded = null;
+    this.pc.onicecandidate = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.ontrack = null;
+    try { this.pc.close(); } catch { /* already closed */ }
+    this.emit('state', ['closed']);
+    this.emit('closed', []);
+    this.destroy();
+  }
+
+  private send(data: PeerSignal): void {
+    try {
+      this.sendSignal(data);
+    } catch (error) {
+      this.log(`sending a signal to ${this.remoteId} failed: ${String(error)}`);
+    }
+  }
+
+  private async negotiate(): Promise<void> {
+    if (this.closedFlag) return;
+    try {
+      this.makingOffer = true;
+      await this.setLocalDescription();
+      if (this.closedFlag) return;
+      const description = this.pc.localDescription;
+      if (description !== null) this.send({ description: { type: description.type, sdp: description.sdp } });
+    } catch (error) {
+      if (!this.closedFlag) this.log(`negotiation with ${this.remoteId} failed: ${String(error)}`);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  /**
+   * `setLocalDescription()` without arguments, with a fallback for implementations (e.g. @roamhq/wrtc) that
+   * still require an explicit offer or answer.
+   */
+  private async setLocalDescription(): Promise<void> {
+    try {
+      await this.pc.setLocalDescription();
+    } catch (error) {
+      if (this.closedFlag) throw error;
+      const state = this.pc.signalingState;
+      if (state === 'have-remote-offer') await this.pc.setLocalDescription(await this.pc.createAnswer());
+      else if (state === 'stable') await this.pc.setLocalDescription(await this.pc.createOffer());
+      else throw error;
+    }
+  }
+
+  private async applySignal(data: unknown): Promise<void> {
+    if (this.closedFlag) return;
+    const reason = validatePeerSignal(data);
+    if (reason !== null) {
+      this.log(`ignored signal from ${this.remoteId}: ${reason}`);
+      return;
+    }
+    const signal = data as PeerSignal;
+    if ('description' in signal) {
+      const description = signal.description as RTCSessionDescriptionInit;
+      const readyForOffer = !this.makingOffer && (this.pc.signalingState === 'stable' || this.isSettingRemoteAnswerPending);
+      const offerCollision = description.type === 'offer' && !readyForOffer;
+      this.ignoreOffer = !this.polite && offerCollision;
+      if (this.ignoreOffer) return;
+      if (description.type === 'answer' && this.pc.signalingState !== 'have-local-offer') {
+        this.log(`ignored answer from ${this.remoteId} in state ${this.pc.signalingState}`);
+        return;
+      }
+      this.isSettingRemoteAnswerPending = description.type === 'answer';
+      try {
+        if (offerCollision && this.pc.signalingState === 'have-local-offer') {
+          // Explicit rollback: not every implementation rolls back implicitly in setRemoteDescription.
+          await this.pc.setLocalDescription({ type: 'rollback' });
+        }
+        await this.pc.setRemoteDescription(description);
+      } finally {
+        this.isSettingRemoteAnswerPending = false;
+      }
+      if (this.closedFlag) return;
+      const early = this.pendingCandidates;
+      this.pendingCandidates = [];
+      for (const candidate of early) await this.addCandidate(candidate);
+      if (description.type === 'offer') {
+        await this.setLocalDescription();
+        if (this.closedFlag) return;
+        const local = this.pc.localDescription;
+        if (local !== null) this.send({ description: { type: local.type, sdp: local.sdp } });
+      }
+      return;
+    }
+    if (signal.candidate === null) return;
+    if (this.pc.remoteDescription === null) {
+      // Signaling may deliver a candidate ahead of the offer it belongs to.
+      if (this.pendingCandidates.length < 256) this.pendingCandidates.push(signal.candidate);
+      return;
+    }
+    await this.addCandidate(signal.candidate);
+  }
+
+  private async addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch (error) {
+      // Candidates for an offer we ignored are expected to fail; anything else is worth a log line.
+      if (!this.ignoreOffer && !this.closedFlag) this.log(`candidate from ${this.remoteId} refused: ${String(error)}`);
+    }
+  }
+
+  private handleConnectionState(): void {
+    if (this.closedFlag) return;
+    const state = this.pc.connectionState;
+    this.emit('state', [state]);
+    if (state === 'connected') {
+      if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+      this.connectTimer = null;
+    } else if (state === 'failed') {
+      if (this.restartedIce) {
+        this.log(`connection to ${this.remoteId} failed again after an ICE restart`);
+        this.close();
+        return;
+      }
+      this.restartedIce = true;
+      this.log(`connection to ${this.remoteId} failed: restarting ICE`);
+      // restartIce() fires negotiationneeded; the offer it leads to carries new ICE credentials.
+      if (typeof this.pc.restartIce === 'function') this.pc.restartIce();
+      else void this.negotiateIceRestart();
+    } else if (state === 'closed') {
+      this.close();
+    }
+  }
+
+  /** For implementations without `restartIce()`: an explicit offer with `iceRestart`. */
+  private async negotiateIceRestart(): Promise<void> {
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription(await this.pc.createOffer({ iceRestart: true }));
+      const description = this.pc.localDescription;
+      if (description !== null) this.send({ description: { type: description.type, sdp: description.sdp } });
+    } catch (error) {
+      this.log(`ICE restart with ${this.remoteId} failed: ${String(error)}`);
+      this.close();
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+}
+
+function candidateToJson(candidate: RTCIceCandidate): RTCIceCandidateInit {
+  if (typeof candidate.toJSON === 'function') return candidate.toJSON();
+  return { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex, usernameFragment: candidate.usernameFragment };
+}

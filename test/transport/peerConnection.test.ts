@@ -1,0 +1,163 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import wrtc from '@roamhq/wrtc';
+import type { Link } from '../../src/sync/link.js';
+import { PeerConnection, validatePeerSignal, type RtcImplementation } from '../../src/transport/peerConnection.js';
+import { waitUntil } from '../helpers/processes.js';
+
+const rtc = wrtc as unknown as RtcImplementation;
+
+interface Pair { a: PeerConnection; b: PeerConnection; linkA: Promise<Link>; linkB: Promise<Link>; logs: string[] }
+
+const open: PeerConnection[] = [];
+afterEach(() => {
+  for (const pc of open.splice(0)) pc.close();
+});
+
+/**
+ * Two connections wired to each other through an async "signaling" that delays every signal by a few
+ * milliseconds. Candidates may overtake each other and the description before them (as a real relay path
+ * with separate publishes could do); descriptions keep their order, since each is sent only after the
+ * previous exchange.
+ */
+function connectPair(idA = 'peer-a', idB = 'peer-b'): Pair {
+  const logs: string[] = [];
+  let a!: PeerConnection; let b!: PeerConnection;
+  let lastDescriptionAt = { a: 0, b: 0 };
+  const deliver = (to: () => PeerConnection, from: 'a' | 'b', data: unknown): void => {
+    const isDescription = typeof data === 'object' && data !== null && 'description' in data;
+    let delay = Math.random() * 8;
+    if (isDescription) {
+      // Keep descriptions in order per direction.
+      delay = Math.max(delay, lastDescriptionAt[from] - Date.now() + 1);
+      lastDescriptionAt = { ...lastDescriptionAt, [from]: Date.now() + delay };
+    }
+    setTimeout(() => { void to().handleSignal(JSON.parse(JSON.stringify(data))); }, delay);
+  };
+  a = new PeerConnection({ localId: idA, remoteId: idB, rtc, sendSignal: (d) => deliver(() => b, 'a', d), log: (r) => logs.push(`a: ${r}`) });
+  b = new PeerConnection({ localId: idB, remoteId: idA, rtc, sendSignal: (d) => deliver(() => a, 'b', d), log: (r) => logs.push(`b: ${r}`) });
+  open.push(a, b);
+  const linkOf = (pc: PeerConnection) => new Promise<Link>((resolve) => {
+    if (pc.link !== null) resolve(pc.link); else pc.on('link', resolve);
+  });
+  return { a, b, linkA: linkOf(a), linkB: linkOf(b), logs };
+}
+
+function collect(link: Link): Uint8Array[] {
+  const got: Uint8Array[] = [];
+  link.onMessage((m) => got.push(m));
+  return got;
+}
+
+describe('PeerConnection (two @roamhq/wrtc peers, perfect negotiation)', () => {
+  it('decides politeness by id order', () => {
+    const { a, b } = connectPair('m', 'z');
+    expect(a.polite).toBe(false);
+    expect(b.polite).toBe(true);
+  });
+
+  it('opens the link on both sides and carries 1000 small messages in order', async () => {
+    const { linkA, linkB } = connectPair();
+    const [la, lb] = await Promise.all([linkA, linkB]);
+    expect(la.remoteId).toBe('peer-b');
+    expect(lb.remoteId).toBe('peer-a');
+    const gotB = collect(lb);
+    const gotA = collect(la);
+    for (let i = 0; i < 1000; i++) la.send(new TextEncoder().encode(`m${i}`));
+    lb.send(new Uint8Array([0, 42]));
+    await waitUntil(() => gotB.length === 1000 && gotA.length === 1, '1000 messages');
+    expect(gotB.map((m) => new TextDecoder().decode(m))).toEqual(Array.from({ length: 1000 }, (_, i) => `m${i}`));
+    expect(Array.from(gotA[0]!)).toEqual([0, 42]);
+  });
+
+  it('delivers a 2 MiB message whole and identical, interleaved with small ones', async () => {
+    const { linkA, linkB } = connectPair();
+    const [la, lb] = await Promise.all([linkA, linkB]);
+    const got = collect(lb);
+    const big = new Uint8Array(2 * 1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
+    big[0] = 0;
+    la.send(new Uint8Array([1, 1]));
+    la.send(big);
+    la.send(new Uint8Array([1, 2]));
+    await waitUntil(() => got.length === 3, 'big message', 30_000);
+    expect(Array.from(got[0]!)).toEqual([1, 1]);
+    expect(got[1]!.length).toBe(big.length);
+    expect(Buffer.from(got[1]!).equals(Buffer.from(big))).toBe(true);
+    expect(Array.from(got[2]!)).toEqual([1, 2]);
+  });
+
+  it('survives simultaneous renegotiation from both sides (no deadlock)', async () => {
+    const { a, b, linkA, linkB, logs } = connectPair();
+    const [la, lb] = await Promise.all([linkA, linkB]);
+    const ufrag = (sdp: string | undefined) => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1];
+    const negotiatedUfrags = () => {
+      const local = [ufrag(a.pc.localDescription?.sdp), ufrag(b.pc.localDescription?.sdp)];
+      const remote = [ufrag(b.pc.remoteDescription?.sdp), ufrag(a.pc.remoteDescription?.sdp)];
+      return a.pc.signalingState === 'stable' && b.pc.signalingState === 'stable'
+        && local[0] === remote[0] && local[1] === remote[1] ? local : null;
+    };
+    let previous = negotiatedUfrags();
+    expect(previous).not.toBeNull();
+    // Both sides start an ICE restart at the same instant: each makes an offer, the offers collide.
+    for (let round = 0; round < 3; round++) {
+      a.pc.restartIce();
+      b.pc.restartIce();
+      await waitUntil(
+        () => { const now = negotiatedUfrags(); return now !== null && now[0] !== previous![0] && now[1] !== previous![1]; },
+        `both sides stable with new ICE credentials after colliding offers (round ${round})`,
+      );
+      previous = negotiatedUfrags();
+    }
+    // A new (non-negotiated) channel from each side still reaches the other: the SCTP association works.
+    const seen: string[] = [];
+    a.pc.addEventListener('datachannel', (e) => seen.push(`a:${e.channel.label}`));
+    b.pc.addEventListener('datachannel', (e) => seen.push(`b:${e.channel.label}`));
+    a.pc.createDataChannel('from-a');
+    b.pc.createDataChannel('from-b');
+    await waitUntil(() => seen.length === 2, 'in-band data channels');
+    expect(seen.sort()).toEqual(['a:from-b', 'b:from-a']);
+    expect(a.closed || b.closed).toBe(false);
+    // The original link still works in both directions after the renegotiations.
+    const gotA = collect(la); const gotB = collect(lb);
+    la.send(new Uint8Array([0, 1])); lb.send(new Uint8Array([0, 2]));
+    await waitUntil(() => gotA.length === 1 && gotB.length === 1, 'messages after renegotiation');
+    expect(Array.from(gotB[0]!)).toEqual([0, 1]);
+    expect(Array.from(gotA[0]!)).toEqual([0, 2]);
+  });
+
+  it('close on one side fires the other side\'s link onClose and closed event', async () => {
+    const { a, b, linkA, linkB } = connectPair();
+    const [, lb] = await Promise.all([linkA, linkB]);
+    let linkClosed = 0; let bClosed = 0;
+    lb.onClose(() => { linkClosed++; });
+    b.on('closed', () => { bClosed++; });
+    a.close();
+    expect(a.closed).toBe(true);
+    expect(a.link).toBeNull();
+    await waitUntil(() => linkClosed === 1 && bClosed === 1, 'remote close');
+    // Sending on a closed link is a silent no-op.
+    lb.send(new Uint8Array([0]));
+    expect(b.link).toBeNull();
+  });
+
+  it('ignores malformed signals with a reason and keeps working', async () => {
+    const { a, linkA, linkB, logs } = connectPair();
+    await Promise.all([linkA, linkB]);
+    for (const bad of [null, 42, 'x', {}, { description: { type: 'offer' } }, { description: { type: 'rollback', sdp: 'x' } }, { candidate: 7 }, { candidate: { candidate: 5 } }]) {
+      await a.handleSignal(bad);
+    }
+    expect(logs.filter((l) => l.startsWith('a: ignored signal')).length).toBe(8);
+    expect(validatePeerSignal({ candidate: null })).toBeNull();
+    expect(a.closed).toBe(false);
+    expect(a.link).not.toBeNull();
+  });
+
+  it('gives up after the connect timeout when the other side never answers', async () => {
+    const pc = new PeerConnection({ localId: 'x', remoteId: 'y', rtc, sendSignal: () => {}, connectTimeoutMs: 300 });
+    open.push(pc);
+    let closed = false;
+    pc.on('closed', () => { closed = true; });
+    await waitUntil(() => closed, 'timeout close', 5000);
+    expect(pc.link).toBeNull();
+  });
+});
