@@ -110,3 +110,22 @@ export function shouldSendMedia(self: PeerInfo, remote: PeerInfo, stage: string 
   if (isTeacher(self, teacherKey)) return true;
   return stage !== null && self.peerId === stage;
 }
+
+/**
+ * Wraps a topology so that excluded peers (e.g. students the teacher removed, from
+ * `ControlState.removed()`) get no links: they are dropped from every view before the inner topology runs,
+ * and an excluded `self` connects to nobody. Symmetric among the remaining peers when the inner one is.
+ */
+export function withoutPeers(topology: Topology, getExcluded: () => ReadonlySet<string>): Topology {
+  return {
+    name: topology.name,
+    neighbours(self, known) {
+      const excluded = getExcluded();
+      if (excluded.has(self.peerId)) return new Set();
+      return topology.neighbours(
+        self,
+        known.filter((p) => !excluded.has(p.peerId)),
+      );
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { classroomTopology, meshTopology, shouldSendMedia } from '../../src/topology/index.js';
+import { classroomTopology, meshTopology, shouldSendMedia, withoutPeers } from '../../src/topology/index.js';
 import type { PeerInfo, Topology } from '../../src/topology/index.js';
 
 const KEY = 'teacher-key-A';
@@ -135,5 +135,28 @@ describe('shouldSendMedia', () => {
     const s: PeerInfo = { peerId: 's', role: 'student' };
     expect(shouldSendMedia(fake, s, null, KEY)).toBe(false);
     expect(shouldSendMedia(fake, s, 'f', KEY)).toBe(true);
+  });
+});
+
+describe('withoutPeers', () => {
+  it('gives excluded peers no links and stays symmetric among the rest', () => {
+    fc.assert(
+      fc.property(roomArb, fc.array(fc.nat(11), { maxLength: 4 }), ({ peers, stage }, picks) => {
+        const excluded = new Set(picks.filter((i) => i < peers.length).map((i) => peers[i]!.peerId));
+        const inner = classroomTopology({ getStage: () => stage });
+        const topo = withoutPeers(inner, () => excluded);
+        const g = graph(topo, peers);
+        const remaining = peers.filter((p) => !excluded.has(p.peerId));
+        const expected = graph(inner, remaining);
+        for (const [a, na] of g) {
+          if (excluded.has(a)) expect(na.size).toBe(0);
+          else expect(na).toEqual(expected.get(a));
+          for (const b of na) {
+            expect(excluded.has(b)).toBe(false);
+            expect(g.get(b)?.has(a)).toBe(true);
+          }
+        }
+      }),
+    );
   });
 });
