@@ -8,6 +8,7 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { ErrorMessage, IceServerConfig, SignalingErrorCode } from '../src/protocol/signaling.js';
 import { TokenVerifier, type TokenOptions } from './auth.js';
 import { iceServersFor } from './iceServers.js';
+import { encodeTextFrame, sendPrebuiltFrame } from './frames.js';
 import { DEFAULT_LIMITS, TokenBucket, type RelayLimits } from './limits.js';
 import { RelayMetrics } from './metrics.js';
 import { RedisBridge } from './redisBridge.js';
@@ -91,17 +92,18 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     onTopicClosed: (topic) => { metrics.topics.dec(); bridge?.close(topic); },
   });
 
-  const deliverLocally = (topic: string, frame: Buffer, except?: Client): void => {
+  const deliverLocally = (topic: string, payload: Buffer): void => {
     const receivers = registry.subscribersOf(topic);
     if (receivers === undefined) return;
+    const frame = encodeTextFrame(payload);
     let sent = 0;
     for (const receiver of receivers) {
-      if (receiver === except || receiver.socket.readyState !== WebSocket.OPEN) continue;
-      receiver.socket.send(frame, { binary: false });
+      if (receiver.socket.readyState !== WebSocket.OPEN) continue;
+      sendPrebuiltFrame(receiver.socket, frame, payload);
       sent++;
     }
     metrics.messagesOut.inc(sent);
-    metrics.bytesOut.inc(sent * frame.length);
+    metrics.bytesOut.inc(sent * payload.length);
   };
 
   if (options.redisUrl !== undefined) {
