@@ -8,3 +8,5 @@ export * from './svg.js';
 export * from './whiteboard.js';
 export * from './chat.js';
 export * from './poll.js';
+export * from './presentation.js';
+export * from './laser.js';
