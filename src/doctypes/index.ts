@@ -10,3 +10,4 @@ export * from './chat.js';
 export * from './poll.js';
 export * from './presentation.js';
 export * from './laser.js';
+export * from './replay.js';
