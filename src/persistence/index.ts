@@ -1,0 +1,2 @@
+/** Browser-safe persistence. File persistence is Node-only: import `./file.js` directly. */
+export * from './indexeddb.js';
