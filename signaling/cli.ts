@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import type { IceServerConfig } from '../src/protocol/signaling.js';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.js';
-import { startRelay, type RelayOptions } from './relay.js';
+import { startRelay, type Relay, type RelayOptions } from './relay.js';
 
 const HELP = `peerclass-signal — the peerclass signaling relay (y-webrtc compatible)
 
@@ -84,7 +84,7 @@ export function parseRelayArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
 }
 
 /** Runs the relay until SIGTERM/SIGINT, then closes every connection with 1001 and exits 0. */
-export async function main(argv: readonly string[]): Promise<void> {
+export async function main(argv: readonly string[]): Promise<Relay | null> {
   let options: RelayOptions | 'help';
   try {
     options = parseRelayArgs(argv);
@@ -92,9 +92,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stderr.write(`peerclass-signal: ${(error as Error).message}\n\n${HELP}`);
     process.exit(2);
   }
-  if (options === 'help') { process.stdout.write(HELP); return; }
+  if (options === 'help') { process.stdout.write(HELP); return null; }
   const relay = await startRelay(options);
   const stop = (): void => { void relay.close().then(() => process.exit(0)); };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  return relay;
 }

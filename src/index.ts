@@ -2,7 +2,10 @@
 export * from './protocol/index.js';
 export * from './transport/index.js';
 export * from './sync/index.js';
+export * from './provider/index.js';
 export * from './topology/index.js';
+// topology and doctypes both name the role type; they are the same union.
+export type { Role } from './topology/index.js';
 export * from './authority/index.js';
 export * from './media/index.js';
 export * from './doctypes/index.js';

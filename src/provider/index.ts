@@ -1,0 +1,1 @@
+export { PeerclassProvider, type PeerclassProviderOptions, type PeerclassProviderEvents, type ProviderError } from './peerclassProvider.js';

@@ -1,0 +1,276 @@
+import { ObservableV2 } from 'lib0/observable';
+import type * as awarenessProtocol from 'y-protocols/awareness';
+import type * as Y from 'yjs';
+import type { IceServerConfig } from '../protocol/signaling.js';
+import { SyncEngine } from '../sync/syncEngine.js';
+import { meshTopology, type PeerInfo, type Role, type Topology } from '../topology/index.js';
+import { PeerConnection, type RtcImplementation } from '../transport/peerConnection.js';
+import { SignalingClient, type SignalingError, type SignalingStatus, type WebSocketConstructorLike } from '../transport/signalingClient.js';
+
+/** Options for {@link PeerclassProvider}. */
+export interface PeerclassProviderOptions {
+  /** Relay URL(s). Several relays (e.g. behind Redis) are used together; a peer is introduced by any of them. */
+  signaling: string | string[];
+  /** The class secret: encrypts signaling and never leaves the peers. */
+  secret: string;
+  /** Awareness to sync (cursors, presence); created if absent. */
+  awareness?: awarenessProtocol.Awareness;
+  /** WebRTC implementation; default the browser's globals. In Node: `@roamhq/wrtc`. */
+  rtc?: RtcImplementation;
+  /** WebSocket constructor; default `globalThis.WebSocket`. In Node: `ws`. */
+  WebSocket?: WebSocketConstructorLike;
+  /** Which peers connect directly. Default {@link meshTopology}. */
+  topology?: Topology;
+  /** What this peer announces about itself. Default `{ role: 'student' }`. */
+  self?: { role: Role; name?: string; teacherKey?: string };
+  /** This peer's id; default a random id. */
+  peerId?: string;
+  /** STUN/TURN servers in addition to those the relay hands out. */
+  iceServers?: RTCIceServer[];
+  /** 'relay' forces every connection through TURN. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Access token for relays that require one. */
+  token?: string;
+  /** Start connecting at once. Default true. */
+  connect?: boolean;
+  /** Minimum interval between awareness sends (coalescing). Default 50 ms. */
+  awarenessThrottleMs?: number;
+  /** Receives a reason for everything dropped or ignored (bad peer input, refused signals). Default: nothing. */
+  log?: (reason: string) => void;
+}
+
+/** Peer-level error reported by {@link PeerclassProvider}. */
+export interface ProviderError {
+  code: SignalingError['code'] | 'peer-connection';
+  message: string;
+  peerId?: string;
+}
+
+/** Events of {@link PeerclassProvider}. */
+export interface PeerclassProviderEvents {
+  /** Signaling connection state (peers already connected keep syncing while it is down). */
+  status: (event: { status: SignalingStatus }) => void;
+  /** All direct neighbours finished their initial sync. */
+  synced: (event: { synced: boolean }) => void;
+  /** Peers reachable (directly or through forwarding) changed. */
+  peers: (event: { added: string[]; removed: string[]; reachable: string[]; connected: string[] }) => void;
+  /** A peer connection was created (media code attaches tracks here). */
+  'peer-connection': (connection: PeerConnection, peer: PeerInfo) => void;
+  error: (error: ProviderError) => void;
+}
+
+const RECONNECT_DELAY_MS = 1000;
+
+function randomPeerId(): string {
+  const bytes = new Uint8Array(9);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Reads an announced PeerInfo; anything malformed is refused (a peer cannot crash us with its announce). */
+function readPeerInfo(peerId: string, info: unknown): PeerInfo | null {
+  if (typeof info !== 'object' || info === null) return { peerId, role: 'student' };
+  const record = info as Record<string, unknown>;
+  const role = record.role === 'teacher' ? 'teacher' : 'student';
+  const peer: PeerInfo = { peerId, role };
+  if (typeof record.name === 'string') peer.name = record.name.slice(0, 200);
+  if (typeof record.teacherKey === 'string' && record.teacherKey.length <= 200) peer.teacherKey = record.teacherKey;
+  return peer;
+}
+
+/**
+ * Syncs a Y.Doc and its awareness with the other peers of a class over WebRTC data channels, introduced by a
+ * peerclass (or y-webrtc) relay. Follows Yjs provider conventions: `new PeerclassProvider(room, doc, options)`,
+ * `.awareness`, `status` / `synced` / `peers` events, `destroy()`.
+ *
+ * Which peers connect directly is decided by the {@link Topology}; updates reach everyone else through the
+ * sync engine's flood-free forwarding.
+ */
+export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
+  readonly roomId: string;
+  readonly doc: Y.Doc;
+  readonly peerId: string;
+  readonly engine: SyncEngine;
+  private topology: Topology;
+  private self: PeerInfo;
+  private readonly options: PeerclassProviderOptions;
+  private readonly rtc: RtcImplementation;
+  private readonly signalingClients: SignalingClient[] = [];
+  private readonly known = new Map<string, PeerInfo>();
+  private readonly connectionsByPeer = new Map<string, PeerConnection>();
+  private readonly relayIceServers = new Map<SignalingClient, IceServerConfig[]>();
+  private readonly reconnectTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private reachable = new Set<string>();
+  private destroyed = false;
+
+  constructor(roomId: string, doc: Y.Doc, options: PeerclassProviderOptions) {
+    super();
+    this.roomId = roomId;
+    this.doc = doc;
+    this.options = options;
+    this.peerId = options.peerId ?? randomPeerId();
+    this.topology = options.topology ?? meshTopology;
+    this.self = { peerId: this.peerId, ...(options.self ?? { role: 'student' }) };
+    const rtc = options.rtc ?? (globalThis.RTCPeerConnection !== undefined ? { RTCPeerConnection: globalThis.RTCPeerConnection } : undefined);
+    if (rtc === undefined) throw new Error('PeerclassProvider: no WebRTC implementation; pass options.rtc (e.g. @roamhq/wrtc in Node)');
+    this.rtc = rtc;
+    this.engine = new SyncEngine({
+      peerId: this.peerId, doc, awareness: options.awareness, awarenessThrottleMs: options.awarenessThrottleMs,
+      onDroppedMessage: ({ from, reason }) => options.log?.(`dropped a message from ${from}: ${reason}`),
+    });
+    this.engine.on('synced', (synced) => this.emit('synced', [{ synced }]));
+    this.engine.on('reachable', () => this.emitPeers());
+    doc.on('destroy', this.onDocDestroy);
+    if (options.connect ?? true) this.connect();
+  }
+
+  /** The awareness synced with the class (cursors, presence, laser pointer). */
+  get awareness(): awarenessProtocol.Awareness { return this.engine.awareness; }
+
+  /** True when every direct neighbour finished its initial sync. */
+  get synced(): boolean { return this.engine.synced; }
+
+  /** True while at least one relay connection is open. */
+  get connected(): boolean { return this.signalingClients.some((c) => c.status === 'connected'); }
+
+  /** Open peer connections by peer id (media code adds tracks to these). */
+  connections(): ReadonlyMap<string, PeerConnection> { return this.connectionsByPeer; }
+
+  /** Peers introduced by signaling, with what they announced. */
+  knownPeers(): PeerInfo[] { return [...this.known.values()]; }
+
+  /** Peers this peer can reach, directly or through forwarding. */
+  reachablePeers(): string[] { return this.engine.reachablePeers(); }
+
+  /** What this peer announces about itself. */
+  get selfInfo(): PeerInfo { return this.self; }
+
+  /** Connects to the relay(s). Called by the constructor unless `connect: false`. */
+  connect(): void {
+    if (this.signalingClients.length > 0 || this.destroyed) return;
+    const urls = Array.isArray(this.options.signaling) ? this.options.signaling : [this.options.signaling];
+    for (const url of urls) {
+      const client = new SignalingClient({
+        url, roomId: this.roomId, secret: this.options.secret, peerId: this.peerId, WebSocket: this.options.WebSocket,
+        token: this.options.token, info: this.announcement(),
+      });
+      client.on('status', () => this.emit('status', [{ status: this.aggregateStatus() }]));
+      client.on('announce', (peerId, info) => this.onAnnounce(peerId, info));
+      client.on('signal', (from, data) => this.onSignal(from, data));
+      client.on('ice-servers', (servers) => this.relayIceServers.set(client, servers));
+      client.on('error', (error) => this.emit('error', [error]));
+      this.signalingClients.push(client);
+      client.connect();
+    }
+  }
+
+  /** Replaces the topology (e.g. mesh → classroom) and reconnects accordingly. */
+  setTopology(topology: Topology): void {
+    this.topology = topology;
+    this.refreshTopology();
+  }
+
+  /** Re-evaluates which peers to connect to; call when the topology's inputs change (e.g. the stage). */
+  refreshTopology(): void {
+    if (this.destroyed) return;
+    const wanted = this.topology.neighbours(this.self, [...this.known.values()]);
+    for (const [peerId, connection] of this.connectionsByPeer) if (!wanted.has(peerId)) connection.close();
+    for (const peerId of wanted) if (!this.connectionsByPeer.has(peerId)) this.openConnection(peerId);
+  }
+
+  /** Changes what this peer announces (name, role) and tells the room. */
+  setSelf(self: { role: Role; name?: string; teacherKey?: string }): void {
+    this.self = { peerId: this.peerId, ...self };
+    for (const client of this.signalingClients) client.announce(this.announcement());
+    this.refreshTopology();
+  }
+
+  /** Leaves the room: closes every connection and relay socket. The doc is left as it is. */
+  override destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.doc.off('destroy', this.onDocDestroy);
+    for (const timer of this.reconnectTimers.values()) clearTimeout(timer);
+    for (const connection of this.connectionsByPeer.values()) connection.close();
+    this.connectionsByPeer.clear();
+    for (const client of this.signalingClients) client.destroy();
+    this.engine.destroy();
+    super.destroy();
+  }
+
+  private readonly onDocDestroy = (): void => this.destroy();
+
+  private announcement(): Record<string, unknown> {
+    const { peerId: _, ...rest } = this.self;
+    return rest;
+  }
+
+  private aggregateStatus(): SignalingStatus {
+    const statuses = this.signalingClients.map((c) => c.status);
+    if (statuses.includes('connected')) return 'connected';
+    return statuses.includes('connecting') ? 'connecting' : 'disconnected';
+  }
+
+  private onAnnounce(peerId: string, info: unknown): void {
+    if (peerId === this.peerId || this.destroyed) return;
+    const peer = readPeerInfo(peerId, info);
+    if (peer === null) return;
+    this.known.set(peerId, peer);
+    this.refreshTopology();
+  }
+
+  private onSignal(from: string, data: unknown): void {
+    if (this.destroyed || from === this.peerId) return;
+    let connection = this.connectionsByPeer.get(from);
+    if (connection === undefined) {
+      // The other side may learn of a topology change (e.g. a new stage) a moment before us: accept its offer
+      // from a peer we know; refreshTopology closes it again if our views still disagree once they settle.
+      if (!this.known.has(from)) { this.options.log?.(`ignored a signal from unannounced peer ${from}`); return; }
+      connection = this.openConnection(from);
+    }
+    void connection.handleSignal(data);
+  }
+
+  private iceServers(): RTCIceServer[] {
+    const fromRelays = [...this.relayIceServers.values()].flat();
+    return [...(this.options.iceServers ?? []), ...fromRelays];
+  }
+
+  private openConnection(peerId: string): PeerConnection {
+    const pending = this.reconnectTimers.get(peerId);
+    if (pending !== undefined) { clearTimeout(pending); this.reconnectTimers.delete(peerId); }
+    const connection = new PeerConnection({
+      localId: this.peerId, remoteId: peerId, rtc: this.rtc, iceServers: this.iceServers(),
+      iceTransportPolicy: this.options.iceTransportPolicy, log: this.options.log,
+      sendSignal: (data) => { for (const client of this.signalingClients) client.publishSignal(peerId, data); },
+    });
+    this.connectionsByPeer.set(peerId, connection);
+    connection.on('link', (link) => { this.engine.addLink(link); this.emitPeers(); });
+    connection.on('closed', () => {
+      if (this.connectionsByPeer.get(peerId) !== connection) return;
+      this.connectionsByPeer.delete(peerId);
+      this.engine.removeLink(peerId);
+      this.emitPeers();
+      if (this.destroyed) return;
+      // Still wanted (a network failure, not a topology change): try again, through signaling if it is up.
+      const wanted = this.topology.neighbours(this.self, [...this.known.values()]);
+      if (wanted.has(peerId)) {
+        this.reconnectTimers.set(peerId, setTimeout(() => {
+          this.reconnectTimers.delete(peerId);
+          if (!this.destroyed && !this.connectionsByPeer.has(peerId)) this.refreshTopology();
+        }, RECONNECT_DELAY_MS));
+      }
+    });
+    this.emit('peer-connection', [connection, this.known.get(peerId) ?? { peerId, role: 'student' }]);
+    return connection;
+  }
+
+  private emitPeers(): void {
+    const now = new Set(this.engine.reachablePeers());
+    const added = [...now].filter((p) => !this.reachable.has(p));
+    const removed = [...this.reachable].filter((p) => !now.has(p));
+    this.reachable = now;
+    const connected = [...this.connectionsByPeer].filter(([, c]) => c.link !== null).map(([id]) => id);
+    this.emit('peers', [{ added, removed, reachable: [...now], connected }]);
+  }
+}

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import wrtc from '@roamhq/wrtc';
+import { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { startRelay, type Relay } from '../../signaling/index.js';
+import { PeerclassProvider, type ProviderError } from '../../src/index.js';
+import type { WebSocketConstructorLike } from '../../src/transport/signalingClient.js';
+import type { RtcImplementation } from '../../src/transport/peerConnection.js';
+import { waitUntil } from '../helpers/processes.js';
+
+const rtc = wrtc as unknown as RtcImplementation;
+const WS = WebSocket as unknown as WebSocketConstructorLike;
+let relay: Relay | undefined;
+const providers: PeerclassProvider[] = [];
+afterEach(async () => {
+  for (const p of providers.splice(0)) p.destroy();
+  await relay?.close();
+  relay = undefined;
+});
+
+function peer(url: string, room: string, secret: string, name: string): { doc: Y.Doc; provider: PeerclassProvider } {
+  const doc = new Y.Doc();
+  const provider = new PeerclassProvider(room, doc, { signaling: url, secret, rtc, WebSocket: WS, self: { role: 'student', name } });
+  providers.push(provider);
+  return { doc, provider };
+}
+
+const texts = (peers: Array<{ doc: Y.Doc }>) => peers.map((p) => p.doc.getText('t').toString());
+
+describe('PeerclassProvider with Node peers (@roamhq/wrtc) through the real relay', () => {
+  it('5 peers connect, converge on concurrent edits, and keep syncing over data channels after the relay dies', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
+    const room = 'node-class-' + Math.random();
+    const peers = Array.from({ length: 5 }, (_, i) => peer(relay!.url, room, 'secret-1', 'p' + i));
+    await waitUntil(() => peers.every((p) => p.provider.connections().size === 4 && [...p.provider.connections().values()].every((c) => c.link !== null)), 'full mesh of data channels', 30_000);
+    peers.forEach((p, i) => p.doc.getText('t').insert(0, `[${i}]`));
+    await waitUntil(() => new Set(texts(peers)).size === 1 && texts(peers)[0]!.length === 15, 'convergence on 5 concurrent edits', 15_000);
+    expect(peers.every((p) => p.provider.synced)).toBe(true);
+
+    await relay.close();
+    relay = undefined;
+    await waitUntil(() => peers.every((p) => !p.provider.connected), 'signaling down everywhere');
+    peers[2]!.doc.getText('t').insert(0, 'after-relay-death;');
+    peers[4]!.doc.getMap('m').set('k', 'v');
+    await waitUntil(() => peers.every((p) => p.doc.getText('t').toString().startsWith('after-relay-death;') && p.doc.getMap('m').get('k') === 'v'), 'edits propagate without the relay', 15_000);
+  });
+
+  it('a peer with the wrong secret gets a "wrong-secret" error and never receives the class document', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
+    const room = 'guarded-' + Math.random();
+    const a = peer(relay.url, room, 'right', 'a');
+    const b = peer(relay.url, room, 'right', 'b');
+    a.doc.getText('t').insert(0, 'class content');
+    await waitUntil(() => b.doc.getText('t').toString() === 'class content', 'a and b sync');
+    const intruder = peer(relay.url, room, 'wrong', 'x');
+    const errors: ProviderError[] = [];
+    intruder.provider.on('error', (e) => errors.push(e));
+    await waitUntil(() => errors.some((e) => e.code === 'wrong-secret'), 'wrong-secret error', 10_000);
+    expect(errors.find((e) => e.code === 'wrong-secret')!.message).toMatch(/secret/);
+    expect(intruder.doc.getText('t').toString()).toBe('');
+    expect(intruder.provider.connections().size).toBe(0);
+  });
+
+  it('a 2 MiB update reaches a late joiner whole', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
+    const room = 'big-' + Math.random();
+    const a = peer(relay.url, room, 's', 'a');
+    const blob = new Uint8Array(2 * 1024 * 1024);
+    for (let i = 0; i < blob.length; i++) blob[i] = (i * 2654435761) >>> 24;
+    a.doc.getMap('files').set('board', blob);
+    const late = peer(relay.url, room, 's', 'late');
+    await waitUntil(() => late.doc.getMap('files').get('board') instanceof Uint8Array, 'late joiner has the 2 MiB value', 30_000);
+    expect(Buffer.from(late.doc.getMap('files').get('board') as Uint8Array).equals(Buffer.from(blob))).toBe(true);
+  });
+});
