@@ -171,21 +171,25 @@ export function readPages(map: Y.Map<unknown>, onInvalid?: (id: string, reason: 
 const K = ELEMENT_KEYS;
 const L = BOARD_LIMITS;
 const coord = num(-L.coordinate, L.coordinate);
+// Fields that edits rewrite may be missing: undoing an erase restores the element map, but not a
+// field value that a peer overwrote concurrently (Yjs redoes only items the undone transaction deleted).
+// Such elements fall back to defaults (ink: the stroke's original box) instead of disappearing.
+const maybeCoord = optional(nullable(coord), null);
 const baseShape = {
   [K.kind]: oneOf(ELEMENT_KINDS),
   [K.pageId]: str(L.idLength, 1),
-  [K.color]: color,
-  [K.width]: num(0, L.strokeWidth),
-  [K.x]: coord,
-  [K.y]: coord,
-  [K.w]: coord,
-  [K.h]: coord,
-  [K.z]: num(),
+  [K.color]: optional(color, '#000000'),
+  [K.width]: optional(num(0, L.strokeWidth), 3),
+  [K.x]: maybeCoord,
+  [K.y]: maybeCoord,
+  [K.w]: maybeCoord,
+  [K.h]: maybeCoord,
+  [K.z]: optional(num(), 0),
   [K.author]: str(L.idLength),
 };
 const inkShape = { [K.points]: bytes(L.inkBytes) };
 const boxShape = { [K.fill]: optional(nullable(color), null) };
-const textShape = { [K.text]: str(L.textLength), [K.fontSize]: num(1, L.fontSize) };
+const textShape = { [K.text]: optional(str(L.textLength), ''), [K.fontSize]: optional(num(1, L.fontSize), 20) };
 
 /** Result of reading one stored element: the element, or why it was refused. */
 export type ElementRead = { ok: true; element: BoardElement } | { ok: false; reason: string };
@@ -221,10 +225,10 @@ export function readElement(id: string, value: unknown): ElementRead {
     pageId: base[K.pageId],
     color: base[K.color],
     width: base[K.width],
-    x: base[K.x],
-    y: base[K.y],
-    w: base[K.w],
-    h: base[K.h],
+    x: base[K.x] ?? 0,
+    y: base[K.y] ?? 0,
+    w: base[K.w] ?? 0,
+    h: base[K.h] ?? 0,
     z: base[K.z],
     author: base[K.author],
   };
@@ -240,6 +244,10 @@ export function readElement(id: string, value: unknown): ElementRead {
     }
     // Stored points are relative to the stroke's original box; x/y/w/h place and scale it.
     const box = inkBox(local);
+    if (base[K.x] === null) common.x = box.minX;
+    if (base[K.y] === null) common.y = box.minY;
+    if (base[K.w] === null) common.w = box.w;
+    if (base[K.h] === null) common.h = box.h;
     const sx = box.w === 0 ? 1 : common.w / box.w;
     const sy = box.h === 0 ? 1 : common.h / box.h;
     const points = local.map((p) => ({ x: common.x + (p.x - box.minX) * sx, y: common.y + (p.y - box.minY) * sy, pressure: p.pressure }));
