@@ -1,52 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import wrtc from '@roamhq/wrtc';
-import type { Link } from '../../src/sync/link.js';
-import { PeerConnection, validatePeerSignal, type RtcImplementation } from '../../src/transport/peerConnection.js';
+import { PeerConnection, validatePeerSignal } from '../../src/transport/peerConnection.js';
 import { waitUntil } from '../helpers/processes.js';
+import { closeAllPairs, collect, connectPair, rtc, track } from './wrtcPair.js';
 
-const rtc = wrtc as unknown as RtcImplementation;
-
-interface Pair { a: PeerConnection; b: PeerConnection; linkA: Promise<Link>; linkB: Promise<Link>; logs: string[] }
-
-const open: PeerConnection[] = [];
-afterEach(() => {
-  for (const pc of open.splice(0)) pc.close();
-});
-
-/**
- * Two connections wired to each other through an async "signaling" that delays every signal by a few
- * milliseconds. Candidates may overtake each other and the description before them (as a real relay path
- * with separate publishes could do); descriptions keep their order, since each is sent only after the
- * previous exchange.
- */
-function connectPair(idA = 'peer-a', idB = 'peer-b'): Pair {
-  const logs: string[] = [];
-  let a!: PeerConnection; let b!: PeerConnection;
-  let lastDescriptionAt = { a: 0, b: 0 };
-  const deliver = (to: () => PeerConnection, from: 'a' | 'b', data: unknown): void => {
-    const isDescription = typeof data === 'object' && data !== null && 'description' in data;
-    let delay = Math.random() * 8;
-    if (isDescription) {
-      // Keep descriptions in order per direction.
-      delay = Math.max(delay, lastDescriptionAt[from] - Date.now() + 1);
-      lastDescriptionAt = { ...lastDescriptionAt, [from]: Date.now() + delay };
-    }
-    setTimeout(() => { void to().handleSignal(JSON.parse(JSON.stringify(data))); }, delay);
-  };
-  a = new PeerConnection({ localId: idA, remoteId: idB, rtc, sendSignal: (d) => deliver(() => b, 'a', d), log: (r) => logs.push(`a: ${r}`) });
-  b = new PeerConnection({ localId: idB, remoteId: idA, rtc, sendSignal: (d) => deliver(() => a, 'b', d), log: (r) => logs.push(`b: ${r}`) });
-  open.push(a, b);
-  const linkOf = (pc: PeerConnection) => new Promise<Link>((resolve) => {
-    if (pc.link !== null) resolve(pc.link); else pc.on('link', resolve);
-  });
-  return { a, b, linkA: linkOf(a), linkB: linkOf(b), logs };
-}
-
-function collect(link: Link): Uint8Array[] {
-  const got: Uint8Array[] = [];
-  link.onMessage((m) => got.push(m));
-  return got;
-}
+afterEach(() => { closeAllPairs(); });
 
 describe('PeerConnection (two @roamhq/wrtc peers, perfect negotiation)', () => {
   it('decides politeness by id order', () => {
@@ -154,7 +111,7 @@ describe('PeerConnection (two @roamhq/wrtc peers, perfect negotiation)', () => {
 
   it('gives up after the connect timeout when the other side never answers', async () => {
     const pc = new PeerConnection({ localId: 'x', remoteId: 'y', rtc, sendSignal: () => {}, connectTimeoutMs: 300 });
-    open.push(pc);
+    track(pc);
     let closed = false;
     pc.on('closed', () => { closed = true; });
     await waitUntil(() => closed, 'timeout close', 5000);

@@ -1,0 +1,52 @@
+import wrtc from '@roamhq/wrtc';
+import type { Link } from '../../src/sync/link.js';
+import { PeerConnection, type RtcImplementation } from '../../src/transport/peerConnection.js';
+
+/** Test helper: two @roamhq/wrtc PeerConnections in one process, signals passed directly (asynchronously). */
+export const rtc = wrtc as unknown as RtcImplementation;
+
+export interface Pair { a: PeerConnection; b: PeerConnection; linkA: Promise<Link>; linkB: Promise<Link>; logs: string[] }
+
+const open: PeerConnection[] = [];
+/** Remembers a connection so {@link closeAllPairs} closes it. */
+export function track(pc: PeerConnection): void { open.push(pc); }
+/** Closes every connection made by {@link connectPair} or passed to {@link track}. */
+export function closeAllPairs(): void {
+  for (const pc of open.splice(0)) pc.close();
+}
+
+/**
+ * Two connections wired to each other through an async "signaling" that delays every signal by a few
+ * milliseconds. Candidates may overtake each other and the description before them (as a real relay path
+ * with separate publishes could do); descriptions keep their order, since each is sent only after the
+ * previous exchange.
+ */
+export function connectPair(idA = 'peer-a', idB = 'peer-b'): Pair {
+  const logs: string[] = [];
+  let a!: PeerConnection; let b!: PeerConnection;
+  let lastDescriptionAt = { a: 0, b: 0 };
+  const deliver = (to: () => PeerConnection, from: 'a' | 'b', data: unknown): void => {
+    const isDescription = typeof data === 'object' && data !== null && 'description' in data;
+    let delay = Math.random() * 8;
+    if (isDescription) {
+      // Keep descriptions in order per direction.
+      delay = Math.max(delay, lastDescriptionAt[from] - Date.now() + 1);
+      lastDescriptionAt = { ...lastDescriptionAt, [from]: Date.now() + delay };
+    }
+    setTimeout(() => { void to().handleSignal(JSON.parse(JSON.stringify(data))); }, delay);
+  };
+  a = new PeerConnection({ localId: idA, remoteId: idB, rtc, sendSignal: (d) => deliver(() => b, 'a', d), log: (r) => logs.push(`a: ${r}`) });
+  b = new PeerConnection({ localId: idB, remoteId: idA, rtc, sendSignal: (d) => deliver(() => a, 'b', d), log: (r) => logs.push(`b: ${r}`) });
+  open.push(a, b);
+  const linkOf = (pc: PeerConnection) => new Promise<Link>((resolve) => {
+    if (pc.link !== null) resolve(pc.link); else pc.on('link', resolve);
+  });
+  return { a, b, linkA: linkOf(a), linkB: linkOf(b), logs };
+}
+
+export function collect(link: Link): Uint8Array[] {
+  const got: Uint8Array[] = [];
+  link.onMessage((m) => got.push(m));
+  return got;
+}
+
