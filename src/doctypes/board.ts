@@ -331,6 +331,8 @@ export class Board extends ObservableV2<BoardEvents> {
   /** Origin of this peer's board transactions; the undo manager tracks only this. */
   readonly localOrigin: object = { board: true };
   private readonly cache = new Map<string, BoardElement>();
+  /** Highest z seen per page; never lowered, so new elements always land on top without scanning the board. */
+  private readonly topZ = new Map<string, number>();
   private readonly undoManager: Y.UndoManager;
   private readonly observer: (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, tr: Y.Transaction) => void;
 
@@ -342,7 +344,7 @@ export class Board extends ObservableV2<BoardEvents> {
     options: { captureTimeout?: number } = {},
   ) {
     super();
-    for (const [id, el] of readAllElements(map, (id, reason) => this.report(id, reason))) this.cache.set(id, el);
+    for (const [id, el] of readAllElements(map, (id, reason) => this.report(id, reason))) this.remember(id, el);
     this.undoManager = new Y.UndoManager(map, {
       trackedOrigins: new Set([this.localOrigin]),
       // One stroke = one undo step unless the caller groups edits.
@@ -457,7 +459,7 @@ export class Board extends ObservableV2<BoardEvents> {
   bringToFront(ids: string | readonly string[]): void {
     this.assertUnlocked('reordering');
     let top = 0;
-    for (const el of this.cache.values()) top = Math.max(top, el.z);
+    for (const z of this.topZ.values()) top = Math.max(top, z);
     this.edit(ids, (m) => m.set(K.z, ++top));
   }
 
@@ -592,8 +594,7 @@ export class Board extends ObservableV2<BoardEvents> {
     checkInput(width, Number.isFinite(width) && width >= 0 && width <= L.strokeWidth, 'width');
     for (const v of [x, y, w, h]) this.checkCoord(v);
     const id = newId();
-    let top = 0;
-    for (const el of this.cache.values()) if (el.pageId === pageId && el.z > top) top = el.z;
+    const top = this.topZ.get(pageId) ?? 0;
     const m = new Y.Map<unknown>();
     this.ctx.doc.transact(() => {
       this.map.set(ELEMENT_PREFIX + id, m);
@@ -622,6 +623,11 @@ export class Board extends ObservableV2<BoardEvents> {
         fn(m as Y.Map<unknown>, el);
       }
     }, this.localOrigin);
+  }
+
+  private remember(id: string, el: BoardElement): void {
+    this.cache.set(id, el);
+    if (el.z > (this.topZ.get(el.pageId) ?? 0)) this.topZ.set(el.pageId, el.z);
   }
 
   private report(id: string, reason: string): void {
@@ -658,7 +664,7 @@ export class Board extends ObservableV2<BoardEvents> {
       }
       const r = readElement(id, value);
       if (r.ok) {
-        this.cache.set(id, r.element);
+        this.remember(id, r.element);
         (had ? change.updated : change.added).push(id);
       } else {
         this.report(id, r.reason);
