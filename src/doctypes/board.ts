@@ -287,7 +287,8 @@ export function newId(): string {
   globalThis.crypto.getRandomValues(buf);
   let s = '';
   for (const b of buf) s += b.toString(36).padStart(2, '0');
-  return s.slice(0, 16);
+  // 12 characters from 6 random bytes (48 bits): collision-free in practice, and short because every element key carries it.
+  return s.slice(0, 12);
 }
 
 function checkInput<T>(value: T, ok: boolean, what: string): T {
@@ -382,9 +383,9 @@ export class Board extends ObservableV2<BoardEvents> {
       return { x, y, pressure: pr !== undefined && Number.isFinite(pr) ? Math.max(0, Math.min(1, pr)) : 0.5 };
     });
     const data = encodeInk(pts);
-    // Read the box back from the quantized points so x/y/w/h match exactly what peers decode.
-    const box = inkBox(decodeInk(data));
-    return this.insert('ink', input.pageId, input.color, input.width ?? 3, box.minX, box.minY, box.w, box.h, (m) => m.set(K.points, data));
+    // No x/y/w/h for a fresh stroke: readers derive its box from the points, which saves four map
+    // entries per stroke. Move/resize write them later.
+    return this.insert('ink', input.pageId, input.color, input.width ?? 3, null, (m) => m.set(K.points, data));
   }
 
   /** Add a rectangle, ellipse, line or arrow; returns its id. */
@@ -393,7 +394,7 @@ export class Board extends ObservableV2<BoardEvents> {
     checkInput(input.kind, ['rect', 'ellipse', 'line', 'arrow'].includes(input.kind), 'shape kind');
     const fill = input.fill ?? null;
     if (fill !== null) checkInput(fill, !isInvalid(color(fill)), 'fill');
-    return this.insert(input.kind, input.pageId, input.color, input.width ?? 3, input.x, input.y, input.w, input.h, (m) => m.set(K.fill, fill));
+    return this.insert(input.kind, input.pageId, input.color, input.width ?? 3, [input.x, input.y, input.w, input.h], (m) => m.set(K.fill, fill));
   }
 
   /** Add a text box; returns its id. */
@@ -402,7 +403,7 @@ export class Board extends ObservableV2<BoardEvents> {
     checkInput(input.text, typeof input.text === 'string' && input.text.length <= L.textLength, 'text');
     const fontSize = input.fontSize ?? 20;
     checkInput(fontSize, Number.isFinite(fontSize) && fontSize >= 1 && fontSize <= L.fontSize, 'font size');
-    return this.insert('text', input.pageId, input.color, 0, input.x, input.y, input.w ?? 0, input.h ?? 0, (m) => {
+    return this.insert('text', input.pageId, input.color, 0, [input.x, input.y, input.w ?? 0, input.h ?? 0], (m) => {
       m.set(K.text, input.text);
       m.set(K.fontSize, fontSize);
     });
@@ -587,12 +588,12 @@ export class Board extends ObservableV2<BoardEvents> {
     checkInput(v, Number.isFinite(v) && Math.abs(v) <= L.coordinate, 'coordinate');
   }
 
-  private insert(kind: ElementKind, pageId: string, col: string | undefined, width: number, x: number, y: number, w: number, h: number, extra: (m: Y.Map<unknown>) => void): string {
+  private insert(kind: ElementKind, pageId: string, col: string | undefined, width: number, box: readonly [number, number, number, number] | null, extra: (m: Y.Map<unknown>) => void): string {
     checkInput(pageId, typeof pageId === 'string' && pageId.length > 0 && pageId.length <= L.idLength, 'page id');
     const c = col ?? '#000000';
     checkInput(c, !isInvalid(color(c)), 'colour');
     checkInput(width, Number.isFinite(width) && width >= 0 && width <= L.strokeWidth, 'width');
-    for (const v of [x, y, w, h]) this.checkCoord(v);
+    for (const v of box ?? []) this.checkCoord(v);
     const id = newId();
     const top = this.topZ.get(pageId) ?? 0;
     const m = new Y.Map<unknown>();
@@ -602,10 +603,12 @@ export class Board extends ObservableV2<BoardEvents> {
       m.set(K.pageId, pageId);
       m.set(K.color, c);
       m.set(K.width, width);
-      m.set(K.x, x);
-      m.set(K.y, y);
-      m.set(K.w, w);
-      m.set(K.h, h);
+      if (box !== null) {
+        m.set(K.x, box[0]);
+        m.set(K.y, box[1]);
+        m.set(K.w, box[2]);
+        m.set(K.h, box[3]);
+      }
       m.set(K.z, top + 1);
       m.set(K.author, this.ctx.localPeerId.slice(0, L.idLength));
       extra(m);
