@@ -1,0 +1,67 @@
+// README examples are executed as written: each ```ts block that imports 'peerclass' is bundled with
+// 'peerclass' resolved to src/index.ts, run in Node, and checked by what it leaves behind.
+import { afterAll, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import wrtc from '@roamhq/wrtc';
+import { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { startRelay } from '../signaling/index.js';
+import { PeerclassProvider } from '../src/index.js';
+import type { RtcImplementation } from '../src/transport/peerConnection.js';
+import type { WebSocketConstructorLike } from '../src/transport/signalingClient.js';
+import { waitUntil } from './helpers/processes.js';
+
+const blocks = [...readFileSync('README.md', 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((code) => /from 'peerclass'/.test(code));
+const dir = mkdtempSync(join(tmpdir(), 'peerclass-readme-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Bundles one README block (plus an export line naming what the test inspects) and imports it. */
+async function runBlock<T>(code: string, exportNames: string[], replace: Array<[string, string]> = []): Promise<T> {
+  let source = code;
+  for (const [from, to] of replace) source = source.split(from).join(to);
+  source += `\nexport { ${exportNames.join(', ')} };\n`;
+  const entry = join(dir, `block-${Math.random().toString(36).slice(2)}.ts`);
+  writeFileSync(entry, source);
+  const out = entry.replace(/\.ts$/, '.mjs');
+  await build({
+    entryPoints: [entry], outfile: out, bundle: true, format: 'esm', platform: 'node', logLevel: 'silent',
+    alias: { peerclass: resolve('src/index.ts') }, nodePaths: [resolve('node_modules')], external: ['@roamhq/wrtc', 'ws', 'pdfjs-dist', 'yjs'],
+  });
+  return await import(pathToFileURL(out).href) as T;
+}
+
+describe('README examples', () => {
+  it('has the examples this test knows how to check', () => {
+    expect(blocks.some((b) => b.includes('new PeerclassProvider('))).toBe(true);
+  });
+
+  it('the provider example syncs a document with another peer', async () => {
+    const relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
+    // The example relies on the browser's globals; Node gets them from @roamhq/wrtc and ws.
+    const globals = globalThis as Record<string, unknown>;
+    globals.RTCPeerConnection = wrtc.RTCPeerConnection;
+    globals.WebSocket = WebSocket;
+    const block = blocks.find((b) => b.includes('new PeerclassProvider('))!;
+    const example = await runBlock<{ doc: Y.Doc; provider: { destroy(): void } }>(block, ['doc', 'provider'], [['ws://127.0.0.1:4444', relay.url]]);
+    const other = new Y.Doc();
+    const peer = new PeerclassProvider('class-42', other, {
+      signaling: relay.url, secret: 'class secret from the join link',
+      rtc: wrtc as unknown as RtcImplementation, WebSocket: WebSocket as unknown as WebSocketConstructorLike,
+    });
+    try {
+      await waitUntil(() => other.getText('notes').toString() === 'hello class', 'the example document reaches another peer', 20_000);
+      other.getText('notes').insert(0, '> ');
+      await waitUntil(() => example.doc.getText('notes').toString() === '> hello class', 'and back');
+    } finally {
+      peer.destroy();
+      example.provider.destroy();
+      delete globals.RTCPeerConnection;
+      delete globals.WebSocket;
+      await relay.close();
+    }
+  });
+});
