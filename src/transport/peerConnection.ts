@@ -12,8 +12,11 @@ export interface RtcImplementation {
 export interface DescriptionSignal { description: { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp: string } }
 /** An ICE candidate in a signal; `null` marks the end of candidates. */
 export interface CandidateSignal { candidate: RTCIceCandidateInit | null }
-/** What one peer sends another through signaling to set up and renegotiate their connection. */
-export type PeerSignal = DescriptionSignal | CandidateSignal;
+/**
+ * What one peer sends another through signaling to set up and renegotiate their connection. `session` is the
+ * sending {@link PeerConnection}'s random id: it tells a fresh connection from the remote apart from an old one.
+ */
+export type PeerSignal = (DescriptionSignal | CandidateSignal) & { session?: string };
 
 /** Options for {@link PeerConnection}. */
 export interface PeerConnectionOptions {
@@ -61,20 +64,36 @@ export function validatePeerSignal(data: unknown): string | null {
     const { type, sdp } = d as Record<string, unknown>;
     if (type !== 'offer' && type !== 'answer') return `description type ${String(type)} not accepted`;
     if (typeof sdp !== 'string' || sdp.length === 0 || sdp.length > 256 * 1024) return 'description sdp missing or too large';
-    return null;
+    return validateSession(record.session);
   }
   if ('candidate' in record) {
     const c = record.candidate;
-    if (c === null) return null;
+    if (c === null) return validateSession(record.session);
     if (typeof c !== 'object') return 'candidate is not an object';
     const { candidate, sdpMid, sdpMLineIndex, usernameFragment } = c as Record<string, unknown>;
     if (typeof candidate !== 'string' || candidate.length > 4096) return 'candidate string missing or too large';
     if (sdpMid !== undefined && sdpMid !== null && typeof sdpMid !== 'string') return 'candidate sdpMid not a string';
     if (sdpMLineIndex !== undefined && sdpMLineIndex !== null && (typeof sdpMLineIndex !== 'number' || !Number.isInteger(sdpMLineIndex))) return 'candidate sdpMLineIndex not an integer';
     if (usernameFragment !== undefined && usernameFragment !== null && typeof usernameFragment !== 'string') return 'candidate usernameFragment not a string';
-    return null;
+    return validateSession(record.session);
   }
   return 'signal has neither description nor candidate';
+}
+
+function validateSession(session: unknown): string | null {
+  if (session === undefined) return null;
+  return typeof session === 'string' && session.length > 0 && session.length <= 64 ? null : 'session is not a short string';
+}
+
+/** The sending connection's session id carried by a signal, or null when it has none or is malformed. */
+export function signalSession(data: unknown): string | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const session = (data as Record<string, unknown>).session;
+  return typeof session === 'string' && session.length > 0 && session.length <= 64 ? session : null;
+}
+
+function randomSession(): string {
+  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**
@@ -86,8 +105,10 @@ export function validatePeerSignal(data: unknown): string | null {
  * colliding offer. Both sides compute the same answer, so exactly one side yields.
  *
  * The data channel is created `negotiated: true, id: 0` on both sides, so neither side waits for the other
- * to announce it. On connection failure the connection tries one ICE restart, then closes; reconnecting is
- * the caller's job.
+ * to announce it. On connection failure the connection tries one ICE restart (again after each recovery), and
+ * closes if that does not reconnect within the connect timeout; reconnecting is then the caller's job: create a
+ * new PeerConnection. Every signal carries this connection's random `session`, so the remote side can tell a new
+ * connection from the old one ({@link PeerConnection.isFromNewRemoteSession}) and replace its own.
  */
 export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   /** True when this side yields on offer collisions (`localId > remoteId`). */
@@ -98,6 +119,9 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   readonly localId: string;
   /** The remote peer's id. */
   readonly remoteId: string;
+  /** This connection's random session id, sent with every signal. */
+  readonly session: string = randomSession();
+  private remoteSessionId: string | null = null;
   private readonly sendSignal: (data: PeerSignal) => void;
   private readonly log: (reason: string) => void;
   private readonly channel: RTCDataChannel;
@@ -108,11 +132,12 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   private restartedIce = false;
   private closedFlag = false;
   private linkOpen = false;
-  private connectTimer: ReturnType<typeof setTimeout> | null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly connectTimeoutMs: number;
   /** Incoming signals are applied one at a time, in arrival order. */
   private signalChain: Promise<void> = Promise.resolve();
   /** Candidates that arrived before any remote description. */
-  private pendingCandidates: RTCIceCandidateInit[] = [];
+  private pendingCandidates: Array<{ candidate: RTCIceCandidateInit; session: string | null }> = [];
 
   /** Creates the connection and its data channel; negotiation starts on its own. */
   constructor(options: PeerConnectionOptions) {
@@ -150,18 +175,41 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     else this.channel.addEventListener('open', announceLink);
     // The remote side closing the channel means it is done with us.
     this.dataLink.onClose(() => { if (this.linkOpen) this.close(); });
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.startConnectTimer();
+  }
+
+  private startConnectTimer(): void {
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
     this.connectTimer = setTimeout(() => {
       this.connectTimer = null;
       if (this.pc.connectionState !== 'connected') {
-        this.log(`connection to ${this.remoteId} not established within the timeout`);
+        this.log(`connection to ${this.remoteId} not established within ${this.connectTimeoutMs} ms`);
         this.close();
       }
-    }, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    }, this.connectTimeoutMs);
   }
 
   /** The data-channel link once its channel is open, otherwise null. */
   get link(): Link | null {
     return this.linkOpen && !this.closedFlag ? this.dataLink : null;
+  }
+
+  /** The remote connection's session id, learnt from its first description; null before. */
+  get remoteSession(): string | null {
+    return this.remoteSessionId;
+  }
+
+  /**
+   * True when `data` is an offer from a different remote connection than the one this connection talks to
+   * (the remote peer closed its side and started over). The caller should then close this connection and
+   * hand the signal to a new one: a connection cannot switch to another remote endpoint.
+   */
+  isFromNewRemoteSession(data: unknown): boolean {
+    const session = signalSession(data);
+    if (session === null || this.remoteSessionId === null || session === this.remoteSessionId) return false;
+    const description = (data as { description?: { type?: unknown } }).description;
+    return typeof description === 'object' && description !== null && description.type === 'offer';
   }
 
   /** True once {@link close} ran (locally or because the connection failed). */
@@ -209,7 +257,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
 
   private send(data: PeerSignal): void {
     try {
-      this.sendSignal(data);
+      this.sendSignal({ ...data, session: this.session });
     } catch (error) {
       this.log(`sending a signal to ${this.remoteId} failed: ${String(error)}`);
     }
@@ -254,6 +302,11 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
       return;
     }
     const signal = data as PeerSignal;
+    const session = signalSession(signal);
+    if (session !== null && this.remoteSessionId !== null && session !== this.remoteSessionId) {
+      this.log(`ignored signal from another connection (session ${session}) of ${this.remoteId}`);
+      return;
+    }
     if ('description' in signal) {
       const description = signal.description as RTCSessionDescriptionInit;
       const readyForOffer = !this.makingOffer && (this.pc.signalingState === 'stable' || this.isSettingRemoteAnswerPending);
@@ -264,6 +317,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
         this.log(`ignored answer from ${this.remoteId} in state ${this.pc.signalingState}`);
         return;
       }
+      if (session !== null) this.remoteSessionId = session;
       this.isSettingRemoteAnswerPending = description.type === 'answer';
       try {
         if (offerCollision && this.pc.signalingState === 'have-local-offer') {
@@ -277,7 +331,10 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
       if (this.closedFlag) return;
       const early = this.pendingCandidates;
       this.pendingCandidates = [];
-      for (const candidate of early) await this.addCandidate(candidate);
+      for (const early1 of early) {
+        // Candidates from another remote connection (an older one, still in flight) do not belong here.
+        if (early1.session === null || early1.session === this.remoteSessionId) await this.addCandidate(early1.candidate);
+      }
       if (description.type === 'offer') {
         await this.setLocalDescription();
         if (this.closedFlag) return;
@@ -289,7 +346,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     if (signal.candidate === null) return;
     if (this.pc.remoteDescription === null) {
       // Signaling may deliver a candidate ahead of the offer it belongs to.
-      if (this.pendingCandidates.length < 256) this.pendingCandidates.push(signal.candidate);
+      if (this.pendingCandidates.length < 256) this.pendingCandidates.push({ candidate: signal.candidate, session });
       return;
     }
     await this.addCandidate(signal.candidate);
@@ -311,6 +368,8 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     if (state === 'connected') {
       if (this.connectTimer !== null) clearTimeout(this.connectTimer);
       this.connectTimer = null;
+      // A restart that worked earns another one on a later failure.
+      this.restartedIce = false;
     } else if (state === 'failed') {
       if (this.restartedIce) {
         this.log(`connection to ${this.remoteId} failed again after an ICE restart`);
@@ -319,6 +378,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
       }
       this.restartedIce = true;
       this.log(`connection to ${this.remoteId} failed: restarting ICE`);
+      this.startConnectTimer();
       // restartIce() fires negotiationneeded; the offer it leads to carries new ICE credentials.
       if (typeof this.pc.restartIce === 'function') this.pc.restartIce();
       else void this.negotiateIceRestart();

@@ -118,3 +118,41 @@ describe('PeerConnection (two @roamhq/wrtc peers, perfect negotiation)', () => {
     expect(pc.link).toBeNull();
   });
 });
+
+describe('PeerConnection sessions', () => {
+  it('a remote peer that starts over is recognised and gets a fresh connection; old-session signals are ignored', async () => {
+    const pair = connectPair('peer-a', 'peer-b');
+    await Promise.all([pair.linkA, pair.linkB]);
+    expect(pair.b.remoteSession).toBe(pair.a.session);
+    expect(pair.a.remoteSession).toBe(pair.b.session);
+
+    // Peer A starts over with a new connection while B's old one is still up (A's old one is left dangling,
+    // as if its process had lost it). B's signal handler follows the documented replacement rule.
+    const logs: string[] = [];
+    let b = pair.b;
+    let replaced = 0;
+    const routeToB = (data: unknown): void => {
+      if (b.isFromNewRemoteSession(data)) {
+        b.close();
+        replaced++;
+        b = new PeerConnection({ localId: 'peer-b', remoteId: 'peer-a', rtc, sendSignal: (d) => setTimeout(() => { void a2.handleSignal(d); }, 2), log: (r) => logs.push(`b2: ${r}`) });
+        track(b);
+      }
+      void b.handleSignal(data);
+    };
+    const a2: PeerConnection = new PeerConnection({ localId: 'peer-a', remoteId: 'peer-b', rtc, sendSignal: (d) => setTimeout(() => routeToB(d), 2), log: (r) => logs.push(`a2: ${r}`) });
+    track(a2);
+    expect(a2.session).not.toBe(pair.a.session);
+    await waitUntil(() => a2.link !== null && b.link !== null, `new link after restart; log:\n${logs.join('\n')}`);
+    expect(replaced).toBe(1);
+    expect(b.remoteSession).toBe(a2.session);
+
+    // A late signal from A's old connection must not disturb the new one.
+    await b.handleSignal({ candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0' }, session: pair.a.session });
+    expect(logs.some((l) => l.includes('ignored signal from another connection'))).toBe(true);
+    const got = collect(b.link!);
+    a2.link!.send(new Uint8Array([0, 5]));
+    await waitUntil(() => got.length === 1, 'message on the new link');
+    expect(Array.from(got[0]!)).toEqual([0, 5]);
+  });
+});
