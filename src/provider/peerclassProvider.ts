@@ -67,8 +67,8 @@ function randomPeerId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Reads an announced PeerInfo; anything malformed is refused (a peer cannot crash us with its announce). */
-function readPeerInfo(peerId: string, info: unknown): PeerInfo | null {
+/** Reads an announced PeerInfo; malformed fields fall back to a plain student (a peer cannot crash us with its announce). */
+function readPeerInfo(peerId: string, info: unknown): PeerInfo {
   if (typeof info !== 'object' || info === null) return { peerId, role: 'student' };
   const record = info as Record<string, unknown>;
   const role = record.role === 'teacher' ? 'teacher' : 'student';
@@ -213,9 +213,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
 
   private onAnnounce(peerId: string, info: unknown): void {
     if (peerId === this.peerId || this.destroyed) return;
-    const peer = readPeerInfo(peerId, info);
-    if (peer === null) return;
-    this.known.set(peerId, peer);
+    this.known.set(peerId, readPeerInfo(peerId, info));
     this.refreshTopology();
   }
 
