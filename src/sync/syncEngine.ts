@@ -26,6 +26,11 @@ export interface SyncEngineOptions {
   awareness?: awarenessProtocol.Awareness;
   /** Minimum interval between two awareness sends of the local state; changes in between are coalesced. Default 50. */
   awarenessThrottleMs?: number;
+  /**
+   * Delay before anti-entropy runs after the view changed or a step 2 brought news; changes within the delay are
+   * coalesced into one exchange per neighbour (a burst of joins costs one round, not one per TOPOLOGY). Default 20.
+   */
+  antiEntropyDelayMs?: number;
   /** Called for every message from a peer that was dropped as invalid. */
   onDroppedMessage?: (info: { from: string; reason: string }) => void;
 }
@@ -58,6 +63,8 @@ const RESERVED_TYPES = new Set([MESSAGE_SYNC, MESSAGE_AWARENESS, MESSAGE_QUERY_A
 
 class DropError extends Error {}
 
+const QUERY_AWARENESS = Uint8Array.of(MESSAGE_QUERY_AWARENESS);
+
 /**
  * Yjs document + awareness sync over abstract {@link Link}s, without floods.
  *
@@ -89,7 +96,13 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
   #antiEntropyChanged = false;
   #seq = 0;
   #topologyVersion = 0;
+  /** Reachable set as of the last maintenance run (the 'reachable' event reports changes against it). */
   #reachable: string[] = [];
+  readonly #antiEntropyDelayMs: number;
+  #maintenanceTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Neighbours due for an exchange at the next maintenance run. */
+  readonly #exchangeDue = new Set<string>();
+  #viewDirty = false;
   #synced = false;
   #awarenessTimer: ReturnType<typeof setTimeout> | null = null;
   #lastAwarenessSent = -Infinity;
@@ -104,6 +117,7 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
     this.awareness = options.awareness ?? new awarenessProtocol.Awareness(options.doc);
     this.#throttleMs = options.awarenessThrottleMs ?? 50;
     this.#onDropped = options.onDroppedMessage;
+    this.#antiEntropyDelayMs = options.antiEntropyDelayMs ?? 20;
     this.#view = new TopologyView(this.peerId);
     this.doc.on('update', this.#onDocUpdate);
     this.awareness.on('update', this.#onAwarenessUpdate);
@@ -131,9 +145,9 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
     // The new neighbour learns the graph as we know it; our own entry follows in #linksChanged.
     for (const e of this.#view.entries()) link.send(encodeTopology(e));
     this.#sendAwarenessSnapshot(state);
-    const viewChanged = this.#linksChanged();
-    // If the view changed, #viewChanged already started an exchange with every neighbour.
-    if (!viewChanged) this.#startExchange(state);
+    // Sync with the new neighbour right away (that is what `synced` waits for); the rest is deferred maintenance.
+    this.#startExchange(state);
+    this.#linksChanged();
     this.#updateSynced();
   }
 
@@ -153,7 +167,7 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
 
   /** Every peer reachable through the known graph (self excluded), sorted. */
   reachablePeers(): string[] {
-    return [...this.#reachable];
+    return this.#view.reachable();
   }
 
   /**
@@ -184,6 +198,8 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
     this.awareness.off('update', this.#onAwarenessUpdate);
     if (this.#awarenessTimer) clearTimeout(this.#awarenessTimer);
     this.#awarenessTimer = null;
+    if (this.#maintenanceTimer) clearTimeout(this.#maintenanceTimer);
+    this.#maintenanceTimer = null;
     for (const id of [...this.#links.keys()]) this.#detach(id);
     if (this.#ownsAwareness) this.awareness.destroy();
     super.destroy();
@@ -292,6 +308,45 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
   }
 
   #viewChanged(): void {
+    this.#viewDirty = true;
+    for (const id of this.#links.keys()) this.#exchangeDue.add(id);
+    this.#scheduleMaintenance();
+  }
+
+  #scheduleMaintenance(): void {
+    if (this.#destroyed || this.#maintenanceTimer) return;
+    this.#maintenanceTimer = setTimeout(() => {
+      this.#maintenanceTimer = null;
+      if (!this.#destroyed) this.#runMaintenance();
+    }, this.#antiEntropyDelayMs);
+  }
+
+  /** Deferred work after view changes / anti-entropy news: reachability, awareness cleanup, exchanges. */
+  #runMaintenance(): void {
+    const due = [...this.#exchangeDue];
+    this.#exchangeDue.clear();
+    let grew = false;
+    let gone: string[] = [];
+    if (this.#viewDirty) {
+      this.#viewDirty = false;
+      ({ grew, gone } = this.#updateReachable());
+    }
+    // Anti-entropy: whatever a stale tree failed to deliver is fetched from (and pushed to) neighbours.
+    for (const id of due) {
+      const s = this.#links.get(id);
+      if (s) this.#startExchange(s);
+    }
+    if (grew) {
+      // Newly reachable peers may lack states we know, and we may lack theirs: push ours, ask for theirs.
+      for (const s of this.#links.values()) {
+        this.#sendAwarenessSnapshot(s);
+        s.link.send(QUERY_AWARENESS);
+      }
+    }
+    if (grew || gone.length > 0) this.emit('reachable', [[...this.#reachable]]);
+  }
+
+  #updateReachable(): { grew: boolean; gone: string[] } {
     const before = new Set(this.#reachable);
     const now = this.#view.reachable();
     this.#reachable = now;
@@ -307,14 +362,12 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
       if (owner) {
         const clients = [...owner.clients].filter((c) => this.awareness.states.has(c));
         if (clients.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, clients, this);
+        // Without its clock, the same state re-sent when the peer is reachable again is accepted (same clock
+        // would otherwise be ignored by applyAwarenessUpdate).
+        for (const c of owner.clients) if (c !== this.awareness.clientID) this.awareness.meta.delete(c);
       }
     }
-    // Anti-entropy: whatever a stale tree failed to deliver is fetched from (and pushed to) neighbours.
-    for (const s of this.#links.values()) {
-      this.#startExchange(s);
-      if (grew) this.#sendAwarenessSnapshot(s);
-    }
-    if (grew || gone.length > 0) this.emit('reachable', [this.reachablePeers()]);
+    return { grew, gone };
   }
 
   #updateSynced(): void {
@@ -357,6 +410,10 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
         case MESSAGE_TOPOLOGY:
           this.#onTopology(from, message);
           break;
+        case MESSAGE_QUERY_AWARENESS:
+          if (message.length !== 1) throw new DropError('query awareness: trailing bytes');
+          this.#sendAwarenessSnapshot(state);
+          break;
         case undefined:
           throw new DropError('empty or truncated message');
         default:
@@ -373,7 +430,7 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
     const { origin, version, neighbours } = decoded.value;
     if (origin === this.peerId) {
       // An older incarnation of us (or a replay) is ahead: jump past it so our entry wins everywhere.
-      if (version >= this.#topologyVersion) {
+      if (version > this.#topologyVersion) {
         this.#topologyVersion = version + 1;
         this.#floodOwnTopology();
       }
@@ -418,7 +475,10 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
           }
         }
         // News from anti-entropy is not routed: pass it on by exchanging with the other neighbours instead.
-        if (changed) for (const [id, s] of this.#links) if (id !== from) this.#startExchange(s);
+        if (changed) {
+          for (const id of this.#links.keys()) if (id !== from) this.#exchangeDue.add(id);
+          this.#scheduleMaintenance();
+        }
         return;
       }
       default:

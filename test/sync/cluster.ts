@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { vi } from 'vitest';
 import { SyncEngine } from '../../src/sync/syncEngine.js';
 import { MemoryNetwork } from '../../src/sync/memoryNetwork.js';
 
@@ -79,8 +80,23 @@ export function shapeEdges(shape: Shape, n: number, rand: () => number = Math.ra
 export function docFingerprint(doc: Y.Doc): string {
   return JSON.stringify({
     text: doc.getText('text').toString(),
-    map: doc.getMap('map').toJSON(),
+    map: Object.entries(doc.getMap('map').toJSON()).sort(([a], [b]) => (a < b ? -1 : 1)),
     array: doc.getArray('array').toJSON(),
     sv: [...Y.decodeStateVector(Y.encodeStateVector(doc))].sort((a, b) => a[0] - b[0]),
   });
+}
+
+/** Engines defer anti-entropy to timers: tests run with fake timers and settle by delivering and advancing time. */
+export const TICK_MS = 25;
+
+/** Delivers everything and runs due timers until the network is quiet. Needs vi.useFakeTimers(); no partition active. */
+export function settle(c: Cluster, maxRounds = 2000): number {
+  let total = 0;
+  for (let i = 0; i < maxRounds; i++) {
+    const n = c.net.deliverAll();
+    total += n;
+    vi.advanceTimersByTime(TICK_MS);
+    if (n === 0 && c.net.pending() === 0) return total;
+  }
+  throw new Error('network did not settle');
 }
