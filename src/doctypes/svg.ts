@@ -89,3 +89,25 @@ export function elementsToSvg(elements: readonly BoardElement[], options: SvgOpt
   const bg = options.background === undefined ? '' : `<rect width="100%" height="100%" fill="${escapeXml(options.background)}"/>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${bg}${elements.map(elementToSvg).join('')}</svg>`;
 }
+
+/**
+ * Browser only: rasterise SVG markup (e.g. from `exportSvg`) to a PNG blob at `scale` (2 for
+ * high-DPI). Uses an <img> and a canvas; no network, the SVG is loaded from a data URL.
+ */
+export async function svgToPng(svg: string, scale = 1): Promise<Blob> {
+  const img = new Image();
+  const loaded = new Promise<void>((resolve, reject) => {
+    img.onload = () => resolve();
+    img.onerror = () => reject(new Error('the SVG could not be rendered'));
+  });
+  img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+  await loaded;
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.ceil(img.naturalWidth * scale));
+  canvas.height = Math.max(1, Math.ceil(img.naturalHeight * scale));
+  const g = canvas.getContext('2d');
+  if (g === null) throw new Error('no 2D canvas context');
+  g.scale(scale, scale);
+  g.drawImage(img, 0, 0);
+  return await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b === null ? reject(new Error('PNG encoding failed')) : resolve(b)), 'image/png'));
+}

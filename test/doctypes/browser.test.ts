@@ -97,4 +97,27 @@ describe('offline student in Chromium (real IndexedDB)', () => {
     expect(chat.messages().map((m) => m.text)).toEqual(after.chat);
     await page.evaluate(() => window.student!.persistence.clearData());
   });
+
+  it('exports a board page to PNG in the browser', async () => {
+    const page = await openPage();
+    const out = await page.evaluate(async () => {
+      const s = await window.peerDocs.open('peerclass:png-test', 'png');
+      s.board.addShape({ pageId: 'main', kind: 'rect', x: 0, y: 0, w: 40, h: 30, color: '#ff0000', fill: '#ff0000' });
+      s.board.addInk({ pageId: 'main', points: [[50, 50], [60, 55], [70, 52]], width: 6 });
+      const blob = await window.peerDocs.svgToPng(s.board.exportSvg('main', { background: '#ffffff' }), 2);
+      const bitmap = await createImageBitmap(blob);
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const g = canvas.getContext('2d')!;
+      g.drawImage(bitmap, 0, 0);
+      const inRect = Array.from(g.getImageData(20, 20, 1, 1).data);
+      const outside = Array.from(g.getImageData(150, 20, 1, 1).data);
+      await s.persistence.clearData();
+      return { type: blob.type, width: bitmap.width, inRect, outside };
+    });
+    expect(out.type).toBe('image/png');
+    expect(out.width).toBeGreaterThanOrEqual(160);
+    expect(out.inRect).toEqual([255, 0, 0, 255]);
+    expect(out.outside).toEqual([255, 255, 255, 255]);
+    await page.close();
+  });
 });

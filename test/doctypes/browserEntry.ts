@@ -1,10 +1,11 @@
 import * as Y from 'yjs';
-import { chatType, DocumentSet, whiteboardType } from '../../src/doctypes/index.js';
+import { chatType, DocumentSet, svgToPng, whiteboardType } from '../../src/doctypes/index.js';
 import { persistToIndexedDb } from '../../src/persistence/index.js';
 
 /** What the Chromium test drives: a student's class doc persisted in IndexedDB. */
 const api = {
   Y,
+  svgToPng,
   async open(name: string, peerId: string) {
     const doc = new Y.Doc();
     const persistence = persistToIndexedDb(doc, name);
