@@ -54,6 +54,7 @@ async function run(kind: Kind): Promise<Result> {
     await page.waitForFunction(([k, n]) => (k === 'peerclass' ? window.peerclass.connectedPeers() : window.ywebrtc.webrtcPeers()) === n, [kind, want] as const, { timeout: 120_000, polling: 200 });
   }
   await sleep(1500);
+  await Promise.all(pages.map((p) => p.evaluate((k) => (k === 'peerclass' ? window.peerclass : window.ywebrtc).hideAwareness(), kind)));
   await settle(pages);
 
   // Edits: round-robin authors, one at a time, spaced so each measures propagation rather than queueing.
