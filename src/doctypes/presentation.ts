@@ -66,6 +66,11 @@ export interface PresentationOptions {
 /** Count PDF pages with pdfjs-dist (legacy build: runs in Node and in browsers). */
 export async function countPdfPagesWithPdfjs(pdf: Uint8Array): Promise<number> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  if (!pdfjs.GlobalWorkerOptions.workerSrc && pdfjs.GlobalWorkerOptions.workerPort === null) {
+    // No worker configured by the app: run pdfjs' worker code on this thread. Counting pages is
+    // cheap, and this way the library works in browsers without shipping a worker URL.
+    await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
+  }
   // pdfjs takes ownership of (detaches) the buffer it is given: pass a copy.
   const task = pdfjs.getDocument({ data: pdf.slice(), isEvalSupported: false, verbosity: 0 });
   const doc = await task.promise;

@@ -8,6 +8,7 @@ import type { PageServer } from '../helpers/browserBundle.js';
 import { DocumentSet } from '../../src/doctypes/documentSet.js';
 import { whiteboardType } from '../../src/doctypes/whiteboard.js';
 import { chatType } from '../../src/doctypes/chat.js';
+import { PDFDocument } from 'pdf-lib';
 
 let browser: Browser;
 let server: PageServer;
@@ -22,7 +23,9 @@ async function openPage(): Promise<Page> {
 
 beforeAll(async () => {
   const js = await bundleForBrowser(fileURLToPath(new URL('./browserEntry.ts', import.meta.url)));
-  server = await servePages({ '/index.html': '<!doctype html><script type="module" src="/app.js"></script>', '/app.js': js });
+  const pdf = await PDFDocument.create();
+  for (let i = 0; i < 4; i++) pdf.addPage().drawText(`Slide ${i + 1}`);
+  server = await servePages({ '/index.html': '<!doctype html><script type="module" src="/app.js"></script>', '/app.js': js, '/deck.pdf': await pdf.save() });
   browser = await launchChromium();
   context = await browser.newContext();
 });
@@ -118,6 +121,20 @@ describe('offline student in Chromium (real IndexedDB)', () => {
     expect(out.width).toBeGreaterThanOrEqual(160);
     expect(out.inRect).toEqual([255, 0, 0, 255]);
     expect(out.outside).toEqual([255, 255, 255, 255]);
+    await page.close();
+  });
+
+  it('imports a PDF deck in the browser with the default pdfjs page counter', async () => {
+    const page = await openPage();
+    const out = await page.evaluate(async () => {
+      const bytes = new Uint8Array(await (await fetch('/deck.pdf')).arrayBuffer());
+      const pres = window.peerDocs.teacherPresentation();
+      const progress: number[] = [];
+      const deck = await pres.importPdf(bytes, { onProgress: (d) => progress.push(d) });
+      const back = pres.pdfBytes(deck.id);
+      return { slides: deck.slideCount, progress, same: back !== null && back.length === bytes.length && back.every((b, i) => b === bytes[i]) };
+    });
+    expect(out).toEqual({ slides: 4, progress: [1], same: true });
     await page.close();
   });
 });

@@ -1,11 +1,15 @@
 import * as Y from 'yjs';
-import { chatType, DocumentSet, svgToPng, whiteboardType } from '../../src/doctypes/index.js';
+import { chatType, DocumentSet, presentationType, svgToPng, whiteboardType } from '../../src/doctypes/index.js';
 import { persistToIndexedDb } from '../../src/persistence/index.js';
 
 /** What the Chromium test drives: a student's class doc persisted in IndexedDB. */
 const api = {
   Y,
   svgToPng,
+  /** A teacher's presentation on a fresh doc (no persistence). */
+  teacherPresentation() {
+    return new DocumentSet(new Y.Doc(), { peerId: 'teacher', name: 'T', role: 'teacher' }).register(presentationType);
+  },
   async open(name: string, peerId: string) {
     const doc = new Y.Doc();
     const persistence = persistToIndexedDb(doc, name);
