@@ -103,6 +103,7 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
   /** Neighbours due for an exchange at the next maintenance run. */
   readonly #exchangeDue = new Set<string>();
   #viewDirty = false;
+  #topologyDirty = false;
   #synced = false;
   #awarenessTimer: ReturnType<typeof setTimeout> | null = null;
   #lastAwarenessSent = -Infinity;
@@ -142,7 +143,7 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
         if (this.#links.get(link.remoteId) === state) this.removeLink(link.remoteId);
       }),
     );
-    // The new neighbour learns the graph as we know it; our own entry follows in #linksChanged.
+    // The new neighbour learns the graph as we know it; our own entry follows at the next maintenance run.
     for (const e of this.#view.entries()) link.send(encodeTopology(e));
     this.#sendAwarenessSnapshot(state);
     // Sync with the new neighbour right away (that is what `synced` waits for); the rest is deferred maintenance.
@@ -295,8 +296,9 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
 
   /** Re-reads our own links into the view and floods our entry. Returns whether the view changed. */
   #linksChanged(): boolean {
-    this.#topologyVersion++;
-    this.#floodOwnTopology();
+    // Our own flood is deferred to maintenance so a burst of link changes costs one TOPOLOGY version, not one each.
+    this.#topologyDirty = true;
+    this.#scheduleMaintenance();
     const changed = this.#view.setOwnNeighbours(this.#links.keys());
     if (changed) this.#viewChanged();
     return changed;
@@ -323,6 +325,11 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
 
   /** Deferred work after view changes / anti-entropy news: reachability, awareness cleanup, exchanges. */
   #runMaintenance(): void {
+    if (this.#topologyDirty) {
+      this.#topologyDirty = false;
+      this.#topologyVersion++;
+      this.#floodOwnTopology();
+    }
     const due = [...this.#exchangeDue];
     this.#exchangeDue.clear();
     let grew = false;

@@ -55,12 +55,14 @@ describe('awareness', () => {
     const b = new SyncEngine({ peerId: 'b', doc: new Y.Doc(), awarenessThrottleMs: 50 });
     const [la, lb] = net.connect('a', 'b');
     a.addLink(la); b.addLink(lb);
-    net.deliverAll(); vi.advanceTimersByTime(100); net.deliverAll();
+    for (let i = 0; i < 20; i++) { net.deliverAll(); vi.advanceTimersByTime(100); }
+    expect(net.pending()).toBe(0);
     net.resetStats();
     for (let i = 0; i < 100; i++) { a.awareness.setLocalStateField('x', i); vi.advanceTimersByTime(1); }
     vi.advanceTimersByTime(100);
     net.deliverAll();
     const sends = net.stats.byType.get(MESSAGE_ROUTED) ?? 0;
+    expect(net.stats.messages).toBe(sends);
     // 100 changes over ~100 ms with a 50 ms throttle: a handful of sends, and the last value arrives.
     expect(sends).toBeGreaterThanOrEqual(2);
     expect(sends).toBeLessThanOrEqual(4);
