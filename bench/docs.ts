@@ -2,15 +2,12 @@
  * Document benchmark: a board of 10,000 strokes (~30 points each).
  * Usage: npm run bench:docs -- [--json FILE] [--strokes N]
  */
-import { writeFileSync } from 'node:fs';
 import * as Y from 'yjs';
+import { benchArgs, printTable, writeJson } from './support/report.js';
 import { DocumentSet } from '../src/doctypes/documentSet.js';
 import { whiteboardType } from '../src/doctypes/whiteboard.js';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const args = benchArgs({ strokes: 10_000 });
 
 function makeRand(seed: number): () => number {
   let a = seed >>> 0;
@@ -41,7 +38,7 @@ function peer(doc: Y.Doc, id: string) {
   return new DocumentSet(doc, { peerId: id, name: id, role: 'student' }).register(whiteboardType);
 }
 
-const strokes = Number(arg('--strokes') ?? 10_000);
+const strokes = args.strokes;
 const colors = ['#000000', '#e03131', '#1971c2', '#2f9e44'];
 
 const teacherDoc = new Y.Doc();
@@ -102,16 +99,14 @@ const result = {
   resyncRatio: Math.round((resyncBytes / missingUpdateBytes) * 1000) / 1000,
 };
 
-console.log('peerclass docs benchmark');
-console.table({
-  'strokes': result.strokes,
-  'board bytes (state update)': result.boardBytes,
-  'bytes per stroke': result.bytesPerStroke,
-  'build ms (local, one transaction per stroke)': Math.round(buildMs),
-  'late joiner load + typed read ms (median of 3)': result.lateJoinMs,
-  'offline resync bytes (both directions)': result.resyncBytes,
-  'missing updates bytes (sum of individual updates)': result.missingUpdateBytes,
-  'resync ratio (target <= 1.2)': result.resyncRatio,
-});
-const jsonPath = arg('--json');
-if (jsonPath !== undefined) writeFileSync(jsonPath, JSON.stringify(result, null, 2) + '\n');
+printTable('peerclass docs benchmark', ['measure', 'value'], [
+  ['strokes', result.strokes],
+  ['board bytes (full state update, v1)', result.boardBytes],
+  ['bytes per stroke', result.bytesPerStroke],
+  ['build ms (local, one transaction per stroke)', Math.round(buildMs)],
+  ['late joiner: apply + typed read, ms (median of 3)', result.lateJoinMs],
+  ['offline resync bytes (sync step 2, both directions)', result.resyncBytes],
+  ['missing updates, bytes (sum of individual updates)', result.missingUpdateBytes],
+  ['resync ratio (target <= 1.2)', result.resyncRatio],
+]);
+writeJson(args.json, result);
