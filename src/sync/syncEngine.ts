@@ -122,6 +122,8 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
     this.#view = new TopologyView(this.peerId);
     this.doc.on('update', this.#onDocUpdate);
     this.awareness.on('update', this.#onAwarenessUpdate);
+    // A state set before the engine existed never fired 'update' here: register it so snapshots carry it.
+    if (this.awareness.getLocalState() !== null) this.#sendLocalAwareness();
   }
 
   /** True when there is at least one link and every link finished the step 1 / step 2 exchange. */

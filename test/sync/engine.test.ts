@@ -36,3 +36,42 @@ describe('SyncEngine basics', () => {
     for (const p of cluster.peers) expect(docFingerprint(p.doc)).toBe(fp);
   });
 });
+
+describe('SyncEngine with real timers and auto-delivery', () => {
+  it('a late joiner gets a 2 MiB document and a pre-set awareness state', async () => {
+    vi.useRealTimers();
+    const { MemoryNetwork } = await import('../../src/sync/memoryNetwork.js');
+    const { SyncEngine } = await import('../../src/sync/syncEngine.js');
+    const { Awareness } = await import('y-protocols/awareness');
+    const Y = await import('yjs');
+    const net = new MemoryNetwork({ autoDeliver: true });
+    const docs = [new Y.Doc(), new Y.Doc(), new Y.Doc()];
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    docs[0]!.getText('text').insert(0, big);
+    const awarenessOfLate = new Awareness(docs[2]!);
+    awarenessOfLate.setLocalState({ name: 'late' });
+    const engines = docs.map((doc, i) => new SyncEngine({ peerId: `n${i}`, doc, ...(i === 2 ? { awareness: awarenessOfLate } : {}) }));
+    const link = (a: number, b: number) => {
+      const [la, lb] = net.connect(`n${a}`, `n${b}`);
+      engines[a]!.addLink(la);
+      engines[b]!.addLink(lb);
+    };
+    try {
+      link(0, 1);
+      link(1, 2); // n2 only reaches n0 through n1
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const done = docs.every((d) => d.getText('text').length === big.length)
+          && engines[0]!.awareness.getStates().get(awarenessOfLate.clientID)?.name === 'late';
+        if (done) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(docs[2]!.getText('text').toString() === big).toBe(true);
+      expect(engines[0]!.awareness.getStates().get(awarenessOfLate.clientID)).toEqual({ name: 'late' });
+      expect(engines[2]!.reachablePeers()).toEqual(['n0', 'n1']);
+    } finally {
+      for (const e of engines) e.destroy();
+      awarenessOfLate.destroy();
+    }
+  });
+});
