@@ -282,7 +282,7 @@ export function readAllElements(map: Y.Map<unknown>, onInvalid?: (id: string, re
 }
 
 /** A fresh element id: random, so concurrent peers never collide. */
-export function newId(): string {
+export function newElementId(): string {
   const buf = new Uint8Array(9);
   globalThis.crypto.getRandomValues(buf);
   let s = '';
@@ -489,7 +489,7 @@ export class Board extends ObservableV2<BoardEvents> {
     const pages = this.pages();
     const t = title ?? `Page ${pages.length + 1}`;
     checkInput(t, typeof t === 'string' && t.length <= 200, 'page title');
-    const id = newId();
+    const id = newElementId();
     const order = Math.max(0, ...pages.map((p) => p.order)) + 1;
     this.ctx.doc.transact(() => {
       // Materialise the implicit default page so it keeps its place once real pages exist.
@@ -594,7 +594,7 @@ export class Board extends ObservableV2<BoardEvents> {
     checkInput(c, !isInvalid(color(c)), 'colour');
     checkInput(width, Number.isFinite(width) && width >= 0 && width <= L.strokeWidth, 'width');
     for (const v of box ?? []) this.checkCoord(v);
-    const id = newId();
+    const id = newElementId();
     const top = this.topZ.get(pageId) ?? 0;
     const m = new Y.Map<unknown>();
     this.ctx.doc.transact(() => {

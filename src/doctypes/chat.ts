@@ -1,6 +1,6 @@
 import { ObservableV2 } from 'lib0/observable';
 import type * as Y from 'yjs';
-import { newId } from './board.js';
+import { newElementId } from './board.js';
 import { defineDocType, InvalidInputError, PermissionError } from './types.js';
 import type { DocContext, Role } from './types.js';
 import { bool, isInvalid, num, object, oneOf, str } from './validate.js';
@@ -99,7 +99,7 @@ export class Chat extends ObservableV2<ChatEvents> {
     if (typeof text !== 'string' || text.trim().length === 0) throw new InvalidInputError('empty message');
     if (text.length > MAX_CHAT_LENGTH) throw new InvalidInputError(`message longer than ${MAX_CHAT_LENGTH} characters`);
     const record = {
-      k: 'm', id: newId(), text, by: this.ctx.localPeerId.slice(0, 64), name: this.ctx.localName.slice(0, 100),
+      k: 'm', id: newElementId(), text, by: this.ctx.localPeerId.slice(0, 64), name: this.ctx.localName.slice(0, 100),
       role: this.ctx.localRole, t: this.ctx.now(),
     };
     this.ctx.doc.transact(() => this.arr.push([record]), this.localOrigin);

@@ -1,6 +1,9 @@
 /** Classroom documents: typed, validated doc types over one shared Y.Doc, and the extension API. */
 export * from './types.js';
-export * from './validate.js';
+// Validators under one name: `validate.str(100)`, `validate.object({...})`. Short generic names would
+// collide with other modules in the root barrel.
+export * as validate from './validate.js';
+export type { Check, Checked, Invalid, Shape, ShapeOf } from './validate.js';
 export * from './documentSet.js';
 export * from './ink.js';
 export * from './board.js';

@@ -1,6 +1,6 @@
 import { ObservableV2 } from 'lib0/observable';
 import * as Y from 'yjs';
-import { Board, newId } from './board.js';
+import { Board, newElementId } from './board.js';
 import { defineDocType, InvalidInputError, PermissionError } from './types.js';
 import type { DocContext, DocType } from './types.js';
 import { bool, bytes, int, isInvalid, nullable, num, object, oneOf, str } from './validate.js';
@@ -140,7 +140,7 @@ export class Presentation extends ObservableV2<PresentationEvents> {
       throw new InvalidInputError(`not a readable PDF: ${(err as Error).message}`);
     }
     if (!Number.isInteger(pages) || pages < 1 || pages > DECK_LIMITS.slides) throw new InvalidInputError(`PDF must have 1..${DECK_LIMITS.slides} pages`);
-    const id = newId();
+    const id = newElementId();
     const parts = Math.ceil(pdf.length / PDF_CHUNK_SIZE);
     const chunks = new Y.Array<Uint8Array>();
     this.ctx.doc.transact(() => {
@@ -163,7 +163,7 @@ export class Presentation extends ObservableV2<PresentationEvents> {
     for (const img of images) {
       if (isInvalid(imageRecord({ mime: img.mime, data: img.bytes }))) throw new InvalidInputError(`unsupported image (type ${img.mime}, ${img.bytes.length} bytes)`);
     }
-    const id = newId();
+    const id = newElementId();
     const total = images.reduce((s, i) => s + i.bytes.length, 0);
     this.ctx.doc.transact(() => {
       this.map.set(`d:${id}`, { title: opts.title ?? 'Slides', kind: 'images', slides: images.length, parts: images.length, bytes: Math.min(total, DECK_LIMITS.pdfBytes), t: this.ctx.now() });
