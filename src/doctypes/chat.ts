@@ -75,6 +75,7 @@ export class Chat extends ObservableV2<ChatEvents> {
   private list: ChatMessage[] = [];
   private readonly observer: (ev: Y.YArrayEvent<unknown>, tr: Y.Transaction) => void;
   private readonly reported = new WeakSet<object>();
+  private readonly reportedPrimitives = new Set<string>();
 
   constructor(private readonly ctx: DocContext) {
     super();
@@ -173,6 +174,10 @@ export class Chat extends ObservableV2<ChatEvents> {
     if (typeof item === 'object' && item !== null) {
       if (this.reported.has(item)) return;
       this.reported.add(item);
+    } else {
+      const key = `${typeof item}:${String(item).slice(0, 64)}`;
+      if (this.reportedPrimitives.has(key)) return;
+      this.reportedPrimitives.add(key);
     }
     this.ctx.report({ docType: CHAT, path: `[${index}]`, reason });
   }
