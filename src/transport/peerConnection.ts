@@ -16,7 +16,9 @@ export interface CandidateSignal { candidate: RTCIceCandidateInit | null }
  * What one peer sends another through signaling to set up and renegotiate their connection. `session` is the
  * sending {@link PeerConnection}'s random id: it tells a fresh connection from the remote apart from an old one.
  */
-export type PeerSignal = (DescriptionSignal | CandidateSignal) & { session?: string };
+export type PeerSignal = (DescriptionSignal | CandidateSignal | HelloSignal) & { session?: string };
+/** Sent by the polite side instead of a first offer: "I am ready, please offer". */
+export interface HelloSignal { hello: true }
 
 /** Options for {@link PeerConnection}. */
 export interface PeerConnectionOptions {
@@ -77,6 +79,7 @@ export function validatePeerSignal(data: unknown): string | null {
     if (usernameFragment !== undefined && usernameFragment !== null && typeof usernameFragment !== 'string') return 'candidate usernameFragment not a string';
     return validateSession(record.session);
   }
+  if ('hello' in record) return record.hello === true ? validateSession(record.session) : 'hello is not true';
   return 'signal has neither description nor candidate';
 }
 
@@ -124,12 +127,14 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   private remoteSessionId: string | null = null;
   private readonly sendSignal: (data: PeerSignal) => void;
   private readonly log: (reason: string) => void;
-  private readonly channel: RTCDataChannel;
-  private readonly dataLink: DataChannelLink;
+  private dataLink: DataChannelLink | null = null;
+  private readonly maxMessageBytes: number | undefined;
   private makingOffer = false;
   private ignoreOffer = false;
   private isSettingRemoteAnswerPending = false;
   private restartedIce = false;
+  /** False once the implementation showed it needs explicit descriptions (e.g. @roamhq/wrtc). */
+  private implicitDescriptions = true;
   private closedFlag = false;
   private linkOpen = false;
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -160,23 +165,38 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     this.pc.ontrack = (event) => {
       this.emit('track', [{ track: event.track, streams: [...event.streams] }]);
     };
-    this.channel = this.pc.createDataChannel('peerclass', { negotiated: true, id: 0, ordered: true });
+    this.maxMessageBytes = options.maxMessageBytes;
+    if (this.polite) {
+      // The polite side does not offer first: it asks for an offer and adds its channel when the offer comes.
+      // Initial offers from both sides would collide, and after a rollback Chromium was seen to never emit
+      // ICE candidates for the answer (the connection then never forms).
+      queueMicrotask(() => { if (!this.closedFlag) this.send({ hello: true }); });
+    } else {
+      this.createChannel();
+    }
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.startConnectTimer();
+  }
+
+  /** Creates the negotiated data channel (id 0) and its link; once per connection. */
+  private createChannel(): void {
+    if (this.dataLink !== null || this.closedFlag) return;
+    const channel = this.pc.createDataChannel('peerclass', { negotiated: true, id: 0, ordered: true });
     const linkOptions: { maxMessageBytes?: number; onDroppedMessage: (reason: string) => void } = {
       onDroppedMessage: (reason) => this.log(`from ${this.remoteId}: ${reason}`),
     };
-    if (options.maxMessageBytes !== undefined) linkOptions.maxMessageBytes = options.maxMessageBytes;
-    this.dataLink = new DataChannelLink(this.remoteId, this.channel, linkOptions);
+    if (this.maxMessageBytes !== undefined) linkOptions.maxMessageBytes = this.maxMessageBytes;
+    const link = new DataChannelLink(this.remoteId, channel, linkOptions);
+    this.dataLink = link;
     const announceLink = (): void => {
       if (this.closedFlag || this.linkOpen) return;
       this.linkOpen = true;
-      this.emit('link', [this.dataLink]);
+      this.emit('link', [link]);
     };
-    if (this.channel.readyState === 'open') queueMicrotask(announceLink);
-    else this.channel.addEventListener('open', announceLink);
+    if (channel.readyState === 'open') queueMicrotask(announceLink);
+    else channel.addEventListener('open', announceLink);
     // The remote side closing the channel means it is done with us.
-    this.dataLink.onClose(() => { if (this.linkOpen) this.close(); });
-    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    this.startConnectTimer();
+    link.onClose(() => { if (this.linkOpen) this.close(); });
   }
 
   private startConnectTimer(): void {
@@ -208,7 +228,8 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   isFromNewRemoteSession(data: unknown): boolean {
     const session = signalSession(data);
     if (session === null || this.remoteSessionId === null || session === this.remoteSessionId) return false;
-    const description = (data as { description?: { type?: unknown } }).description;
+    const { description, hello } = data as { description?: { type?: unknown }; hello?: unknown };
+    if (hello === true) return true;
     return typeof description === 'object' && description !== null && description.type === 'offer';
   }
 
@@ -244,7 +265,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     this.closedFlag = true;
     if (this.connectTimer !== null) clearTimeout(this.connectTimer);
     this.connectTimer = null;
-    this.dataLink.close();
+    this.dataLink?.close();
     this.pc.onnegotiationneeded = null;
     this.pc.onicecandidate = null;
     this.pc.onconnectionstatechange = null;
@@ -264,10 +285,11 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   }
 
   private async negotiate(): Promise<void> {
-    if (this.closedFlag) return;
+    // Mid-exchange, the answer under way settles it; negotiationneeded fires again once stable if still needed.
+    if (this.closedFlag || this.pc.signalingState !== 'stable') return;
     try {
       this.makingOffer = true;
-      await this.setLocalDescription();
+      await this.setLocalDescription('offer');
       if (this.closedFlag) return;
       const description = this.pc.localDescription;
       if (description !== null) this.send({ description: { type: description.type, sdp: description.sdp } });
@@ -282,16 +304,23 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
    * `setLocalDescription()` without arguments, with a fallback for implementations (e.g. @roamhq/wrtc) that
    * still require an explicit offer or answer.
    */
-  private async setLocalDescription(): Promise<void> {
-    try {
-      await this.pc.setLocalDescription();
-    } catch (error) {
-      if (this.closedFlag) throw error;
-      const state = this.pc.signalingState;
-      if (state === 'have-remote-offer') await this.pc.setLocalDescription(await this.pc.createAnswer());
-      else if (state === 'stable') await this.pc.setLocalDescription(await this.pc.createOffer());
-      else throw error;
+  private async setLocalDescription(kind: 'offer' | 'answer'): Promise<void> {
+    if (this.implicitDescriptions) {
+      try {
+        await this.pc.setLocalDescription();
+        return;
+      } catch (error) {
+        // Only a TypeError means "arguments required"; anything else is a real failure.
+        if (!(error instanceof TypeError) && !/expected an object/i.test(String(error))) throw error;
+        this.implicitDescriptions = false;
+      }
     }
+    const expected = kind === 'offer' ? 'stable' : 'have-remote-offer';
+    if (this.pc.signalingState !== expected) throw new Error(`cannot create an ${kind} in state ${this.pc.signalingState}`);
+    const description = kind === 'offer' ? await this.pc.createOffer() : await this.pc.createAnswer();
+    // The state may have moved while the description was being created (a remote offer arrived).
+    if (this.pc.signalingState !== expected) throw new Error(`state moved to ${this.pc.signalingState} while creating an ${kind}`);
+    await this.pc.setLocalDescription(description);
   }
 
   private async applySignal(data: unknown): Promise<void> {
@@ -305,6 +334,10 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     const session = signalSession(signal);
     if (session !== null && this.remoteSessionId !== null && session !== this.remoteSessionId) {
       this.log(`ignored signal from another connection (session ${session}) of ${this.remoteId}`);
+      return;
+    }
+    if ('hello' in signal) {
+      // Our offer (sent at creation) answers it; a hello from a new session is the caller's to handle first.
       return;
     }
     if ('description' in signal) {
@@ -336,7 +369,9 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
         if (early1.session === null || early1.session === this.remoteSessionId) await this.addCandidate(early1.candidate);
       }
       if (description.type === 'offer') {
-        await this.setLocalDescription();
+        // Polite side: the remote offer carries the data m-section, so our negotiated channel joins this answer.
+        this.createChannel();
+        await this.setLocalDescription('answer');
         if (this.closedFlag) return;
         const local = this.pc.localDescription;
         if (local !== null) this.send({ description: { type: local.type, sdp: local.sdp } });

@@ -16,6 +16,7 @@ interface Api {
   sendPattern(to: string, length: number, seed: number): boolean;
   receivedOk(from: string, length: number, seed: number): boolean;
   errors(): string[];
+  describe(): string;
 }
 declare global { interface Window { peerTransport: Api } }
 
@@ -53,10 +54,15 @@ describe('transport in Chromium (native RTCPeerConnection and WebSocket) with a 
     await p2.evaluate(([u, r, s]) => window.peerTransport.start(u!, r!, s!, 'page-2'), [relay.url, room, secret]);
     nodePeer = startMeshPeer({ url: relay.url, roomId: room, secret, peerId: 'node-3', rtc: wrtc as unknown as RtcImplementation, WebSocket });
 
-    await waitUntil(async () => {
-      const [l1, l2] = await Promise.all([p1.evaluate(() => window.peerTransport.linked()), p2.evaluate(() => window.peerTransport.linked())]);
-      return l1.join() === 'node-3,page-2' && l2.join() === 'node-3,page-1' && nodePeer!.links.size === 2;
-    }, 'full mesh of three', 30_000);
+    try {
+      await waitUntil(async () => {
+        const [l1, l2] = await Promise.all([p1.evaluate(() => window.peerTransport.linked()), p2.evaluate(() => window.peerTransport.linked())]);
+        return l1.join() === 'node-3,page-2' && l2.join() === 'node-3,page-1' && nodePeer!.links.size === 2;
+      }, 'full mesh of three', 30_000);
+    } catch (error) {
+      const states = await Promise.all([p1.evaluate(() => window.peerTransport.describe()), p2.evaluate(() => window.peerTransport.describe())]);
+      throw new Error(`${String(error)}\n${states.join('\n')}\n${nodePeer.describe()}`);
+    }
 
     const size = 2 * 1024 * 1024;
     await p1.evaluate(([n]) => { window.peerTransport.sendPattern('page-2', n!, 1); window.peerTransport.sendPattern('node-3', n!, 2); }, [size]);

@@ -17,6 +17,7 @@ const api = {
   receivedOk(from: string, length: number, seed: number): boolean {
     return (api.peer?.received.get(from) ?? []).some((m) => matchesPattern(m, length, seed));
   },
+  describe(): string { return api.peer?.describe() ?? 'not started'; },
   errors(): string[] { return (api.peer?.errors ?? []).map((e) => e.code); },
 };
 (window as unknown as { peerTransport: typeof api }).peerTransport = api;

@@ -4,6 +4,8 @@ import { PeerConnection, type RtcImplementation } from '../../src/transport/peer
 import { SignalingClient, type SignalingError, type WebSocketConstructorLike } from '../../src/transport/signalingClient.js';
 
 export interface MeshPeer {
+  /** Connection and signaling state per remote peer, plus transport log lines (for failure messages). */
+  describe(): string;
   readonly links: Map<string, Link>;
   readonly received: Map<string, Uint8Array[]>;
   readonly errors: SignalingError[];
@@ -17,6 +19,7 @@ export function startMeshPeer(options: { url: string; roomId: string; secret: st
   const received = new Map<string, Uint8Array[]>();
   const errors: SignalingError[] = [];
   const connections = new Map<string, PeerConnection>();
+  const log: string[] = [];
   const clientOptions: ConstructorParameters<typeof SignalingClient>[0] = {
     url: options.url, roomId: options.roomId, secret: options.secret, peerId: options.peerId, reconnect: { minMs: 50, maxMs: 500 },
   };
@@ -25,8 +28,23 @@ export function startMeshPeer(options: { url: string; roomId: string; secret: st
   const ensure = (other: string): PeerConnection => {
     let pc = connections.get(other);
     if (pc === undefined) {
-      pc = new PeerConnection({ localId: options.peerId, remoteId: other, rtc: options.rtc, sendSignal: (d) => client.publishSignal(other, d) });
+      const created: PeerConnection = new PeerConnection({
+        localId: options.peerId, remoteId: other, rtc: options.rtc, sendSignal: (d) => {
+          log.push(`${Math.round(performance.now())} → ${other} ${'description' in d ? d.description.type : 'hello' in d ? 'hello' : d.candidate === null ? 'end-of-candidates' : 'candidate'}`);
+          client.publishSignal(other, d);
+        },
+        log: (reason) => log.push(`${Math.round(performance.now())} ${reason}`),
+      });
+      pc = created;
+      const stamp = (): number => Math.round(performance.now());
+      created.on('state', (state) => log.push(`${stamp()} ${other}: ${state} (ice ${created.pc.iceConnectionState}, gathering ${created.pc.iceGatheringState})`));
       connections.set(other, pc);
+      // As a provider would: forget a closed connection so the next announce or offer starts a new one.
+      pc.on('closed', () => {
+        log.push(`${Math.round(performance.now())} closed connection to ${other}`);
+        if (connections.get(other) === created) connections.delete(other);
+        if (links.get(other) === created.link) links.delete(other);
+      });
       pc.on('link', (link) => {
         links.set(other, link);
         const list: Uint8Array[] = [];
@@ -37,11 +55,21 @@ export function startMeshPeer(options: { url: string; roomId: string; secret: st
     return pc;
   };
   client.on('announce', (from) => { ensure(from); });
-  client.on('signal', (from, data) => { void ensure(from).handleSignal(data); });
+  client.on('signal', (from, data) => {
+    const d = data as { description?: { type?: string }; candidate?: unknown; hello?: unknown };
+    log.push(`${Math.round(performance.now())} ← ${from} ${d.description?.type ?? (d.hello === true ? 'hello' : d.candidate === null ? 'end-of-candidates' : 'candidate')}`);
+    const existing = connections.get(from);
+    if (existing?.isFromNewRemoteSession(data)) existing.close();
+    void ensure(from).handleSignal(data);
+  });
   client.on('error', (e) => errors.push(e));
   client.connect();
   return {
     links, received, errors, client, connections,
+    describe() {
+      const states = [...connections].map(([id, pc]) => `${id}: ${pc.pc.connectionState}/${pc.pc.signalingState}/${pc.pc.iceConnectionState} link=${pc.link !== null}`);
+      return `${options.peerId} [${client.status}] ${states.join('; ')}\n  ${log.join('\n  ')}`;
+    },
     destroy() {
       for (const pc of connections.values()) pc.close();
       client.destroy();

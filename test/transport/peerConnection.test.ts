@@ -59,10 +59,15 @@ describe('PeerConnection (two @roamhq/wrtc peers, perfect negotiation)', () => {
     for (let round = 0; round < 3; round++) {
       a.pc.restartIce();
       b.pc.restartIce();
-      await waitUntil(
-        () => { const now = negotiatedUfrags(); return now !== null && now[0] !== previous![0] && now[1] !== previous![1]; },
-        `both sides stable with new ICE credentials after colliding offers (round ${round})`,
-      );
+      try {
+        await waitUntil(
+          () => { const now = negotiatedUfrags(); return now !== null && now[0] !== previous![0] && now[1] !== previous![1]; },
+          `both sides stable with new ICE credentials after colliding offers (round ${round})`,
+        );
+      } catch (error) {
+        const ufrags = [a.pc.localDescription, a.pc.remoteDescription, b.pc.localDescription, b.pc.remoteDescription].map((d) => ufrag(d?.sdp));
+        throw new Error(`${String(error)}: a=${a.pc.signalingState} b=${b.pc.signalingState} previous=${String(previous)} aL,aR,bL,bR=${ufrags.join(',')}\n${logs.join('\n')}`);
+      }
       previous = negotiatedUfrags();
     }
     // A new (non-negotiated) channel from each side still reaches the other: the SCTP association works.
