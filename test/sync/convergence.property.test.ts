@@ -14,6 +14,7 @@ type Op =
   | { kind: 'partition'; cut: number }
   | { kind: 'heal' }
   | { kind: 'tick' }
+  | { kind: 'join'; to: number }
   | { kind: 'link'; a: number; b: number }
   | { kind: 'unlink'; a: number; b: number };
 
@@ -26,10 +27,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('partition' as const), cut: fc.nat() }),
   fc.record({ kind: fc.constant('heal' as const) }),
   fc.record({ kind: fc.constant('tick' as const) }),
+  fc.record({ kind: fc.constant('join' as const), to: fc.nat() }),
   fc.record({ kind: fc.constant('link' as const), a: fc.nat(), b: fc.nat() }),
   fc.record({ kind: fc.constant('unlink' as const), a: fc.nat(), b: fc.nat() }),
 );
 
+/** Whether peers 0..n-1 stay connected without edge `drop`. */
 function connectedWithout(n: number, edges: Set<string>, drop: string): boolean {
   const adj = new Map<number, number[]>();
   for (const e of edges) {
@@ -82,14 +85,24 @@ describe('convergence over random topologies, edits, delivery orders and partiti
         fc.constantFrom<Shape>('mesh', 'star', 'line', 'random'),
         fc.integer(),
         fc.array(opArb, { maxLength: 60 }),
-        (n, shape, seed, ops) => {
+        fc.nat({ max: 4 }),
+        (n, shape, seed, ops, lateWanted) => {
+          // Late joiners start alone (editing offline) and join the group at a random point.
+          const late = Math.min(lateWanted, n - 2);
+          let joined = n - late;
           const c = makeCluster(n, { seed });
           try {
             let r = seed >>> 0;
             const rand = () => ((r = (Math.imul(r, 1103515245) + 12345) >>> 0) / 4294967296);
             const edges = new Set<string>();
             for (const p of c.peers) p.engine.awareness.setLocalState({ peer: p.id, value: 0 });
-            for (const [x, y] of shapeEdges(shape, n, rand)) {
+            const join = (to: number) => {
+              const a = joined++;
+              const b = (to >>> 0) % a;
+              edges.add(`${b}-${a}`);
+              c.connect(peerId(a), peerId(b));
+            };
+            for (const [x, y] of shapeEdges(shape, joined, rand)) {
               c.connect(peerId(x), peerId(y));
               edges.add(`${Math.min(x, y)}-${Math.max(x, y)}`);
             }
@@ -103,17 +116,19 @@ describe('convergence over random topologies, edits, delivery orders and partiti
                 }
                 case 'heal': c.net.heal(); break;
                 case 'tick': vi.advanceTimersByTime(TICK_MS); break;
+                case 'join': if (joined < n) join(op.to); break;
                 case 'link': case 'unlink': {
-                  const a = op.a % n; const b = op.b % n;
+                  const a = op.a % joined; const b = op.b % joined;
                   if (a === b) break;
                   const key = `${Math.min(a, b)}-${Math.max(a, b)}`;
                   if (op.kind === 'link' && !edges.has(key)) { edges.add(key); c.connect(peerId(a), peerId(b)); }
-                  if (op.kind === 'unlink' && edges.has(key) && connectedWithout(n, edges, key)) { edges.delete(key); c.disconnect(peerId(a), peerId(b)); }
+                  if (op.kind === 'unlink' && edges.has(key) && connectedWithout(joined, edges, key)) { edges.delete(key); c.disconnect(peerId(a), peerId(b)); }
                   break;
                 }
                 default: applyEdit(c.peers[op.peer % n]!, op);
               }
             }
+            while (joined < n) join(seed);
             c.net.heal();
             settle(c);
             expectConverged(c.peers);
@@ -123,7 +138,7 @@ describe('convergence over random topologies, edits, delivery orders and partiti
           }
         },
       ),
-      { numRuns: 150, seed: 42 },
+      { numRuns: 300, seed: 42 },
     );
   });
 });
