@@ -18,7 +18,7 @@ import { SeenWindow, TopologyView } from './routing.js';
 
 /** Options of {@link SyncEngine}. */
 export interface SyncEngineOptions {
-  /** This peer's id; must be unique per engine instance (sequence numbers restart with a new engine). */
+  /** This peer's id. A restarted peer may reuse it (its sequence numbers continue above the old ones). */
   peerId: string;
   /** The document kept in sync. */
   doc: Y.Doc;
@@ -94,7 +94,11 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
   /** Transaction origin for updates applied from sync step 2 (anti-entropy), distinct from routed ones (`this`). */
   readonly #antiEntropyOrigin = { name: 'peerclass-anti-entropy' };
   #antiEntropyChanged = false;
-  #seq = 0;
+  /**
+   * Starts from the clock (×1000, still a safe integer) so a restarted peer reusing its id numbers above its previous
+   * incarnation and is not deduplicated away; costs a few bytes per envelope.
+   */
+  #seq = Date.now() * 1000;
   #topologyVersion = 0;
   /** Reachable set as of the last maintenance run (the 'reachable' event reports changes against it). */
   #reachable: string[] = [];

@@ -75,3 +75,33 @@ describe('SyncEngine with real timers and auto-delivery', () => {
     }
   });
 });
+
+describe('restart with the same peer id', () => {
+  it('a new engine reusing an id is heard again (seqs and topology versions move past the old incarnation)', async () => {
+    const Y = await import('yjs');
+    const { SyncEngine } = await import('../../src/sync/syncEngine.js');
+    cluster = makeCluster(3);
+    const c = cluster;
+    c.connect('p00', 'p01');
+    c.connect('p01', 'p02');
+    settle(c);
+    for (let i = 0; i < 5; i++) c.peers[2]!.doc.getMap('map').set(`k${i}`, i);
+    settle(c);
+    // p02 restarts: same id, fresh engine and doc.
+    c.disconnect('p01', 'p02');
+    c.peers[2]!.engine.destroy();
+    settle(c);
+    vi.advanceTimersByTime(1000);
+    const doc = new Y.Doc();
+    const engine = new SyncEngine({ peerId: 'p02', doc, awarenessThrottleMs: 0 });
+    c.peers[2] = { ...c.peers[2]!, doc, engine };
+    c.byId.set('p02', c.peers[2]);
+    c.connect('p01', 'p02');
+    settle(c);
+    expect(doc.getMap('map').get('k4')).toBe(4);
+    doc.getText('text').insert(0, 'back');
+    settle(c);
+    expect(c.peers[0]!.doc.getText('text').toString()).toBe('back');
+    expect(c.peers[0]!.engine.reachablePeers()).toEqual(['p01', 'p02']);
+  });
+});
