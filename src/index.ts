@@ -9,4 +9,6 @@ export type { Role } from './topology/index.js';
 export * from './authority/index.js';
 export * from './media/index.js';
 export * from './doctypes/index.js';
+// Browser-safe persistence (IndexedDB); Node's file persistence is imported from 'src/persistence/file.js'.
+export * from './persistence/index.js';
 export * from './classroom/index.js';

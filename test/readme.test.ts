@@ -37,6 +37,24 @@ async function runBlock<T>(code: string, exportNames: string[], replace: Array<[
 describe('README examples', () => {
   it('has the examples this test knows how to check', () => {
     expect(blocks.some((b) => b.includes('new PeerclassProvider('))).toBe(true);
+    expect(blocks.some((b) => b.includes('register(pollType)'))).toBe(true);
+    expect(blocks.some((b) => b.includes('defineDocType('))).toBe(true);
+  });
+
+  it('the poll example tallies one vote per participant and closes', async () => {
+    const block = blocks.find((b) => b.includes('register(pollType)'))!;
+    const { result, studentPoll, id } = await runBlock<{ result: unknown; id: string; studentPoll: { vote(id: string, option: number): void; current(): { myVote: number | null } | null } }>(block, ['result', 'studentPoll', 'id']);
+    expect(result).toMatchObject({ question: 'Which planet is largest?', options: ['Mars', 'Jupiter', 'Venus'], tally: [0, 1, 0], voters: 1, closed: true });
+    expect(studentPoll.current()?.myVote).toBe(1);
+    expect(() => studentPoll.vote(id, 0)).toThrow(/closed/);
+  });
+
+  it('the custom type example counts valid reactions and reports the hostile entry', async () => {
+    const block = blocks.find((b) => b.includes('defineDocType('))!;
+    const { counts, problems } = await runBlock<{ counts: Map<string, number>; problems: string[] }>(block, ['counts', 'problems']);
+    expect([...counts]).toEqual([['👍', 1]]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/string/);
   });
 
   it('the provider example syncs a document with another peer', async () => {
