@@ -107,8 +107,9 @@ function randomSession(): string {
  * on an offer collision it rolls back its own offer and accepts the other's; the impolite peer ignores the
  * colliding offer. Both sides compute the same answer, so exactly one side yields.
  *
- * The data channel is created `negotiated: true, id: 0` on both sides, so neither side waits for the other
- * to announce it. On connection failure the connection tries one ICE restart (again after each recovery), and
+ * The data channel is created `negotiated: true, id: 0` on both sides. The impolite side creates it (and so
+ * offers) at once; the polite side sends a `hello` signal and creates its channel when that first offer arrives,
+ * so the first exchange never collides. On connection failure the connection tries one ICE restart (again after each recovery), and
  * closes if that does not reconnect within the connect timeout; reconnecting is then the caller's job: create a
  * new PeerConnection. Every signal carries this connection's random `session`, so the remote side can tell a new
  * connection from the old one ({@link PeerConnection.isFromNewRemoteSession}) and replace its own.
@@ -133,6 +134,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   private ignoreOffer = false;
   private isSettingRemoteAnswerPending = false;
   private restartedIce = false;
+  private negotiationDeferred = false;
   /** False once the implementation showed it needs explicit descriptions (e.g. @roamhq/wrtc). */
   private implicitDescriptions = true;
   private closedFlag = false;
@@ -162,6 +164,11 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
       this.send({ candidate: candidate === null ? null : candidateToJson(candidate) });
     };
     this.pc.onconnectionstatechange = () => { this.handleConnectionState(); };
+    this.pc.onsignalingstatechange = () => {
+      if (this.pc.signalingState !== 'stable' || !this.negotiationDeferred) return;
+      this.negotiationDeferred = false;
+      void this.negotiate();
+    };
     this.pc.ontrack = (event) => {
       this.emit('track', [{ track: event.track, streams: [...event.streams] }]);
     };
@@ -269,6 +276,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     this.pc.onnegotiationneeded = null;
     this.pc.onicecandidate = null;
     this.pc.onconnectionstatechange = null;
+    this.pc.onsignalingstatechange = null;
     this.pc.ontrack = null;
     try { this.pc.close(); } catch { /* already closed */ }
     this.emit('state', ['closed']);
@@ -285,8 +293,12 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   }
 
   private async negotiate(): Promise<void> {
-    // Mid-exchange, the answer under way settles it; negotiationneeded fires again once stable if still needed.
-    if (this.closedFlag || this.pc.signalingState !== 'stable') return;
+    if (this.closedFlag) return;
+    if (this.pc.signalingState !== 'stable') {
+      // Mid-exchange: offer once stable again (not every implementation re-fires negotiationneeded then).
+      this.negotiationDeferred = true;
+      return;
+    }
     try {
       this.makingOffer = true;
       await this.setLocalDescription('offer');
