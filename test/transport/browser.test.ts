@@ -17,6 +17,8 @@ interface Api {
   receivedOk(from: string, length: number, seed: number): boolean;
   errors(): string[];
   describe(): string;
+  restartIce(to: string): string;
+  ufrags(to: string): string;
 }
 declare global { interface Window { peerTransport: Api } }
 
@@ -70,6 +72,25 @@ describe('transport in Chromium (native RTCPeerConnection and WebSocket) with a 
     await waitUntil(() => p2.evaluate(([n]) => window.peerTransport.receivedOk('page-1', n!, 1), [size]), 'page-1 → page-2', 30_000);
     await waitUntil(() => p2.evaluate(([n]) => window.peerTransport.receivedOk('node-3', n!, 3), [size]), 'node-3 → page-2', 30_000);
     await waitUntil(() => (nodePeer!.received.get('page-1') ?? []).some((m) => matchesPattern(m, size, 2)), 'page-1 → node-3', 30_000);
+
+    // Both pages restart ICE toward each other at the same moment: the offers collide in Chromium's own
+    // implementation and perfect negotiation must settle it, with new credentials on both sides.
+    const before = await p1.evaluate(() => window.peerTransport.ufrags('page-2'));
+    await Promise.all([p1.evaluate(() => window.peerTransport.restartIce('page-2')), p2.evaluate(() => window.peerTransport.restartIce('page-1'))]);
+    try {
+      await waitUntil(async () => {
+        const [u1, u2] = await Promise.all([p1.evaluate(() => window.peerTransport.ufrags('page-2')), p2.evaluate(() => window.peerTransport.ufrags('page-1'))]);
+        const [s1, l1, r1] = u1.split(' '); const [s2, l2, r2] = u2.split(' ');
+        const [, oldL, oldR] = before.split(' ');
+        return s1 === 'stable' && s2 === 'stable' && l1 === r2 && l2 === r1 && l1 !== oldL && r1 !== oldR;
+      }, 'ICE restart glare settles in Chromium', 20_000);
+    } catch (error) {
+      const states = await Promise.all([p1.evaluate(() => window.peerTransport.describe()), p2.evaluate(() => window.peerTransport.describe())]);
+      throw new Error(`${String(error)}\n${states.join('\n')}`);
+    }
+    await p2.evaluate(([n]) => window.peerTransport.sendPattern('page-1', n!, 4), [1000]);
+    await waitUntil(() => p1.evaluate(() => window.peerTransport.receivedOk('page-2', 1000, 4)), 'page-2 → page-1 after the restart');
+
     expect(await p1.evaluate(() => window.peerTransport.errors())).toEqual([]);
     expect(nodePeer.errors).toEqual([]);
   });

@@ -17,6 +17,18 @@ const api = {
   receivedOk(from: string, length: number, seed: number): boolean {
     return (api.peer?.received.get(from) ?? []).some((m) => matchesPattern(m, length, seed));
   },
+  restartIce(to: string): string {
+    const pc = api.peer?.connections.get(to);
+    if (pc === undefined) return 'none';
+    pc.pc.restartIce();
+    return /a=ice-ufrag:(\S+)/.exec(pc.pc.localDescription?.sdp ?? '')?.[1] ?? '';
+  },
+  ufrags(to: string): string {
+    const pc = api.peer?.connections.get(to)?.pc;
+    if (pc === undefined) return '';
+    const u = (sdp: string | undefined) => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1] ?? '';
+    return `${pc.signalingState} ${u(pc.localDescription?.sdp)} ${u(pc.remoteDescription?.sdp)}`;
+  },
   describe(): string { return api.peer?.describe() ?? 'not started'; },
   errors(): string[] { return (api.peer?.errors ?? []).map((e) => e.code); },
 };
