@@ -1,5 +1,5 @@
 import { ObservableV2 } from 'lib0/observable';
-import type * as awarenessProtocol from 'y-protocols/awareness';
+import * as awarenessProtocol from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import type { IceServerConfig } from '../protocol/signaling.js';
 import { SyncEngine } from '../sync/syncEngine.js';
@@ -60,6 +60,8 @@ export interface PeerclassProviderEvents {
 }
 
 const RECONNECT_DELAY_MS = 1000;
+/** Time the data channels get to flush and close before their peer connections are torn down. */
+const LEAVE_GRACE_MS = 500;
 
 function randomPeerId(): string {
   const bytes = new Uint8Array(9);
@@ -191,10 +193,16 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
     this.destroyed = true;
     this.doc.off('destroy', this.onDocDestroy);
     for (const timer of this.reconnectTimers.values()) clearTimeout(timer);
-    for (const connection of this.connectionsByPeer.values()) connection.close();
-    this.connectionsByPeer.clear();
-    for (const client of this.signalingClients) client.destroy();
+    // Tell the class we left while links are still up (the engine flushes the null state on destroy), then tear down.
+    awarenessProtocol.removeAwarenessStates(this.engine.awareness, [this.engine.awareness.clientID], 'peerclass-leave');
     this.engine.destroy();
+    const leaving = [...this.connectionsByPeer.values()];
+    this.connectionsByPeer.clear();
+    // Closing a data channel is graceful (queued messages such as the leave go out first, then the remote sees
+    // `close` and drops us at once); closing the RTCPeerConnection right away would abort both.
+    for (const connection of leaving) connection.link?.close();
+    setTimeout(() => { for (const connection of leaving) connection.close(); }, LEAVE_GRACE_MS);
+    for (const client of this.signalingClients) client.destroy();
     super.destroy();
   }
 

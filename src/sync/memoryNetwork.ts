@@ -1,3 +1,4 @@
+import * as prng from 'lib0/prng';
 import type { Link } from './link.js';
 
 interface Pipe {
@@ -67,17 +68,6 @@ class MemoryLink implements Link {
   }
 }
 
-/** mulberry32: tiny, seedable, good enough to pick delivery orders reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Deterministic in-memory links for simulations and tests.
@@ -98,7 +88,9 @@ export class MemoryNetwork {
 
   /** `seed` fixes the delivery order chosen by {@link deliverOne}; `autoDeliver` delivers on microtasks. */
   constructor(options: { seed?: number; autoDeliver?: boolean } = {}) {
-    this.#random = rng(options.seed ?? 1);
+    // lib0's seedable PRNG: the same seed gives the same delivery order, so a failing run replays exactly.
+    const generator = prng.create(options.seed ?? 1);
+    this.#random = () => prng.real53(generator);
     this.#autoDeliver = options.autoDeliver ?? false;
   }
 

@@ -203,8 +203,12 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
     this.#destroyed = true;
     this.doc.off('update', this.#onDocUpdate);
     this.awareness.off('update', this.#onAwarenessUpdate);
-    if (this.#awarenessTimer) clearTimeout(this.#awarenessTimer);
-    this.#awarenessTimer = null;
+    if (this.#awarenessTimer) {
+      // A throttled local change (typically the "I left" null state) still goes out before the links detach.
+      clearTimeout(this.#awarenessTimer);
+      this.#awarenessTimer = null;
+      this.#sendLocalAwareness();
+    }
     if (this.#maintenanceTimer) clearTimeout(this.#maintenanceTimer);
     this.#maintenanceTimer = null;
     for (const id of [...this.#links.keys()]) this.#detach(id);

@@ -1,3 +1,4 @@
+import * as prng from 'lib0/prng';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { chatType } from '../../src/doctypes/chat.js';
@@ -7,17 +8,6 @@ import { whiteboardType } from '../../src/doctypes/whiteboard.js';
 import { makePeer } from './util.js';
 import type { Peer } from './util.js';
 
-/** Small deterministic PRNG (mulberry32) so a failure is reproducible from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SimPeer extends Peer {
   board: ReturnType<Peer['docs']['register']> & import('../../src/doctypes/whiteboard.js').Whiteboard;
@@ -41,7 +31,9 @@ function typedState(p: SimPeer): unknown {
 }
 
 async function simulate(seed: number): Promise<void> {
-  const rand = rng(seed);
+  // Seeded (lib0's PRNG) so a failure is reproducible from its seed.
+  const generator = prng.create(seed);
+  const rand = (): number => prng.real53(generator);
   const pick = <T>(xs: readonly T[]): T | undefined => xs[Math.floor(rand() * xs.length)];
   const peers: SimPeer[] = (['teacher', 'student', 'student'] as const).map((role, i) => {
     const base = makePeer(role, { peerId: `sim${i}` });

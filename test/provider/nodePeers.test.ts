@@ -61,6 +61,17 @@ describe('PeerclassProvider with Node peers (@roamhq/wrtc) through the real rela
     expect(intruder.provider.connections().size).toBe(0);
   });
 
+  it('a peer that leaves disappears from everyone\'s awareness at once', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
+    const room = 'presence-' + Math.random();
+    const peers = [peer(relay.url, room, 's', 'a'), peer(relay.url, room, 's', 'b'), peer(relay.url, room, 's', 'c')];
+    peers.forEach((p, i) => p.provider.awareness.setLocalState({ name: 'p' + i }));
+    await waitUntil(() => peers.every((p) => p.provider.awareness.getStates().size === 3), 'everyone sees three presences', 20_000);
+    const leaving = peers[2]!.provider.awareness.clientID;
+    peers[2]!.provider.destroy();
+    await waitUntil(() => peers.slice(0, 2).every((p) => !p.provider.awareness.getStates().has(leaving)), 'the leaver is gone from awareness', 5_000);
+  });
+
   it('a 2 MiB update reaches a late joiner whole', async () => {
     relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
     const room = 'big-' + Math.random();
