@@ -141,7 +141,11 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   private linkOpen = false;
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly connectTimeoutMs: number;
-  /** Incoming signals are applied one at a time, in arrival order. */
+  /**
+   * Incoming signals and our own offers run one at a time, in order. Browsers serialise description changes on
+   * their own operations chain, but with explicit createOffer/setLocalDescription (e.g. @roamhq/wrtc) an offer
+   * created before a remote description was applied could otherwise be set after it.
+   */
   private signalChain: Promise<void> = Promise.resolve();
   /** Candidates that arrived before any remote description. */
   private pendingCandidates: Array<{ candidate: RTCIceCandidateInit; session: string | null }> = [];
@@ -158,7 +162,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     const config: RTCConfiguration = { iceServers: options.iceServers ?? [] };
     if (options.iceTransportPolicy !== undefined) config.iceTransportPolicy = options.iceTransportPolicy;
     this.pc = new options.rtc.RTCPeerConnection(config);
-    this.pc.onnegotiationneeded = () => { void this.negotiate(); };
+    this.pc.onnegotiationneeded = () => { void this.enqueue(() => this.negotiate(), 'negotiation'); };
     this.pc.onicecandidate = ({ candidate }) => {
       if (this.closedFlag) return;
       this.send({ candidate: candidate === null ? null : candidateToJson(candidate) });
@@ -167,7 +171,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     this.pc.onsignalingstatechange = () => {
       if (this.pc.signalingState !== 'stable' || !this.negotiationDeferred) return;
       this.negotiationDeferred = false;
-      void this.negotiate();
+      void this.enqueue(() => this.negotiate(), 'negotiation');
     };
     this.pc.ontrack = (event) => {
       this.emit('track', [{ track: event.track, streams: [...event.streams] }]);
@@ -250,8 +254,14 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
    * never rejects.
    */
   handleSignal(data: unknown): Promise<void> {
-    const next = this.signalChain.then(() => this.applySignal(data));
-    this.signalChain = next.catch((error: unknown) => { this.log(`signal from ${this.remoteId} failed: ${String(error)}`); });
+    return this.enqueue(() => this.applySignal(data), 'signal');
+  }
+
+  private enqueue(task: () => Promise<void>, what: string): Promise<void> {
+    const next = this.signalChain.then(task);
+    this.signalChain = next.catch((error: unknown) => {
+      if (!this.closedFlag) this.log(`${what} with ${this.remoteId} failed: ${String(error)}`);
+    });
     return this.signalChain;
   }
 
@@ -428,7 +438,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
       this.startConnectTimer();
       // restartIce() fires negotiationneeded; the offer it leads to carries new ICE credentials.
       if (typeof this.pc.restartIce === 'function') this.pc.restartIce();
-      else void this.negotiateIceRestart();
+      else void this.enqueue(() => this.negotiateIceRestart(), 'ICE restart');
     } else if (state === 'closed') {
       this.close();
     }

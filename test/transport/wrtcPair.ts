@@ -17,23 +17,24 @@ export function closeAllPairs(): void {
 
 /**
  * Two connections wired to each other through an async "signaling" that delays every signal by a few
- * milliseconds. Candidates may overtake each other and the description before them (as a real relay path
- * with separate publishes could do); descriptions keep their order, since each is sent only after the
- * previous exchange.
+ * milliseconds. Candidates may overtake each other and the description before them; descriptions keep their
+ * order per direction, as they do over the relay's single socket.
  */
 export function connectPair(idA = 'peer-a', idB = 'peer-b'): Pair {
   const logs: string[] = [];
   let a!: PeerConnection; let b!: PeerConnection;
-  let lastDescriptionAt = { a: 0, b: 0 };
+  // Per direction, descriptions go through a chain so they arrive in send order (as over one relay socket);
+  // candidates take independent random delays and may overtake each other and descriptions.
+  const tails = { a: Promise.resolve(), b: Promise.resolve() };
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   const deliver = (to: () => PeerConnection, from: 'a' | 'b', data: unknown): void => {
+    const copy: unknown = JSON.parse(JSON.stringify(data));
     const isDescription = typeof data === 'object' && data !== null && 'description' in data;
-    let delay = Math.random() * 8;
     if (isDescription) {
-      // Keep descriptions in order per direction.
-      delay = Math.max(delay, lastDescriptionAt[from] - Date.now() + 1);
-      lastDescriptionAt = { ...lastDescriptionAt, [from]: Date.now() + delay };
+      tails[from] = tails[from].then(() => sleep(Math.random() * 8)).then(() => { void to().handleSignal(copy); });
+    } else {
+      setTimeout(() => { void to().handleSignal(copy); }, Math.random() * 8);
     }
-    setTimeout(() => { void to().handleSignal(JSON.parse(JSON.stringify(data))); }, delay);
   };
   a = new PeerConnection({ localId: idA, remoteId: idB, rtc, sendSignal: (d) => deliver(() => b, 'a', d), log: (r) => logs.push(`a: ${r}`) });
   b = new PeerConnection({ localId: idB, remoteId: idA, rtc, sendSignal: (d) => deliver(() => a, 'b', d), log: (r) => logs.push(`b: ${r}`) });
