@@ -228,6 +228,12 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
   private onSignal(from: string, data: unknown): void {
     if (this.destroyed || from === this.peerId) return;
     let connection = this.connectionsByPeer.get(from);
+    if (connection?.isFromNewRemoteSession(data) === true) {
+      // The remote closed its side and started over; a connection cannot switch endpoints, so ours is replaced.
+      this.connectionsByPeer.delete(from);
+      connection.close();
+      connection = undefined;
+    }
     if (connection === undefined) {
       // The other side may learn of a topology change (e.g. a new stage) a moment before us: accept its offer
       // from a peer we know; refreshTopology closes it again if our views still disagree once they settle.

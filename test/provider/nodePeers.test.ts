@@ -72,6 +72,22 @@ describe('PeerclassProvider with Node peers (@roamhq/wrtc) through the real rela
     await waitUntil(() => peers.slice(0, 2).every((p) => !p.provider.awareness.getStates().has(leaving)), 'the leaver is gone from awareness', 5_000);
   });
 
+  it('reconnects a peer connection that failed, and syncs what was written meanwhile', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
+    const room = 'flaky-' + Math.random();
+    const a = peer(relay.url, room, 's', 'a');
+    const b = peer(relay.url, room, 's', 'b');
+    const linked = () => [a, b].every((p) => [...p.provider.connections().values()].some((c) => c.link !== null));
+    await waitUntil(linked, 'a and b connected', 20_000);
+    const broken = a.provider.connections().get(b.provider.peerId)!;
+    broken.close(); // what a failed ICE restart ends in
+    a.doc.getText('t').insert(0, 'written while broken');
+    await waitUntil(() => b.doc.getText('t').toString() === 'written while broken', 'b receives after the reconnect', 20_000);
+    expect(a.provider.connections().get(b.provider.peerId)).not.toBe(broken);
+    b.doc.getText('t').insert(0, '> ');
+    await waitUntil(() => a.doc.getText('t').toString() === '> written while broken', 'and back');
+  });
+
   it('a 2 MiB update reaches a late joiner whole', async () => {
     relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
     const room = 'big-' + Math.random();
