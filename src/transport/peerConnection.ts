@@ -206,8 +206,10 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     };
     if (channel.readyState === 'open') queueMicrotask(announceLink);
     else channel.addEventListener('open', announceLink);
-    // The remote side closing the channel means it is done with us.
-    link.onClose(() => { if (this.linkOpen) this.close(); });
+    // The channel closing (either side) ends the connection. Wait for the channel's own close event rather
+    // than the link's: after a local link.close() the channel first sends what it has queued (a leave message),
+    // and closing the RTCPeerConnection at once would abort that.
+    channel.addEventListener('close', () => { if (this.linkOpen) this.close(); });
   }
 
   private startConnectTimer(): void {

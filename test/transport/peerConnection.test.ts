@@ -161,3 +161,16 @@ describe('PeerConnection sessions', () => {
     expect(Array.from(got[0]!)).toEqual([0, 5]);
   });
 });
+
+describe('PeerConnection close through the link', () => {
+  it('closing the link closes both connections', async () => {
+    const { a, b, linkA, linkB } = connectPair('peer-a', 'peer-b');
+    const [la, lb] = await Promise.all([linkA, linkB]);
+    let remoteLinkClosed = false;
+    lb.onClose(() => { remoteLinkClosed = true; });
+    la.close();
+    await waitUntil(() => a.closed && b.closed && remoteLinkClosed, 'both connections closed after the link closed');
+    expect(a.link).toBeNull();
+    expect(b.link).toBeNull();
+  });
+});
