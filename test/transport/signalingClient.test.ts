@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import wrtc from '@roamhq/wrtc';
 import { startRelay, type Relay } from '../../signaling/index.js';
 import { SignalingClient, type SignalingError, type SignalingStatus } from '../../src/transport/signalingClient.js';
@@ -213,6 +213,27 @@ describe('SignalingClient against the real relay', () => {
       expect(Array.from(got[0]!)).toEqual([0, 7, 7]);
     } finally {
       for (const pc of pcs) pc.close();
+    }
+  });
+
+  it('drops a relay that went silent (no pong) and connects again', async () => {
+    // A "relay" that accepts connections and never answers: like a half-open TCP connection.
+    const silent = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => silent.once('listening', () => resolve()));
+    let connections = 0;
+    silent.on('connection', () => { connections++; });
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const c = new SignalingClient({ url: `ws://127.0.0.1:${port}`, roomId: ROOM, secret: SECRET, peerId: 'alice', WebSocket, pingIntervalMs: 100, reconnect: { minMs: 20, maxMs: 50 } });
+      clients.push(c);
+      const statuses: string[] = [];
+      c.on('status', (st) => statuses.push(st));
+      c.connect();
+      await waitUntil(() => connections >= 2, 'a second connection after the ping timeout', 10_000);
+      expect(statuses.slice(0, 4)).toEqual(['connecting', 'connected', 'disconnected', 'connecting']);
+    } finally {
+      for (const ws of silent.clients) ws.terminate();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 });
