@@ -1,0 +1,293 @@
+import { inkPath } from 'peerclass';
+import type { BoardChange, BoardElement } from 'peerclass';
+
+/** What the renderer reads: a Board (whiteboard or slide annotations) or a past view of one. */
+export interface BoardSource {
+  elements(pageId?: string): BoardElement[];
+  element?(id: string): BoardElement | undefined;
+}
+
+/** Pan and zoom: screen = (board - origin) * scale. */
+export interface Viewport {
+  x: number;
+  y: number;
+  scale: number;
+}
+
+interface Cached {
+  /** Element as it was when the path was built (a changed element gets a new object from the board). */
+  el: BoardElement;
+  path: Path2D | null;
+  /** Bounds in board units, padded by the stroke width, for culling. */
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * Paints one page of a board on a canvas. Ink outlines (perfect-freehand) are computed once per
+ * element version and kept as Path2D; an added element on top of the page is painted alone, and
+ * anything else (update, removal, pan, zoom) repaints from the cached paths, skipping elements outside the view.
+ */
+export class BoardRenderer {
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly cache = new Map<string, Cached>();
+  private view: Viewport = { x: 0, y: 0, scale: 1 };
+  private pageId: string;
+  private cssWidth = 1;
+  private cssHeight = 1;
+  private dpr = 1;
+  private topZ = -Infinity;
+  private frame: number | null = null;
+  /** Paints requested by the last full redraw, for tests and the benchmark. */
+  fullRedraws = 0;
+  /** Elements painted alone (incremental path). */
+  incrementalPaints = 0;
+  /** Background under the page (slides paint their image here). */
+  background: ((ctx: CanvasRenderingContext2D) => void) | null = null;
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private source: BoardSource,
+    pageId: string,
+  ) {
+    const ctx = canvas.getContext('2d');
+    if (ctx === null) throw new Error('2d canvas not available');
+    this.ctx = ctx;
+    this.pageId = pageId;
+  }
+
+  /** Show another board (e.g. a past state while replaying). */
+  setSource(source: BoardSource): void {
+    this.source = source;
+    this.cache.clear();
+    this.redraw();
+  }
+
+  /** Show another page. */
+  setPage(pageId: string): void {
+    if (pageId === this.pageId) return;
+    this.pageId = pageId;
+    this.redraw();
+  }
+
+  /** Current page. */
+  get page(): string {
+    return this.pageId;
+  }
+
+  /** Current viewport. */
+  get viewport(): Viewport {
+    return { ...this.view };
+  }
+
+  /** Pan/zoom, then repaint. */
+  setViewport(view: Viewport): void {
+    this.view = { ...view };
+    this.redraw();
+  }
+
+  /** Match the canvas' backing store to its CSS size. */
+  resize(cssWidth: number, cssHeight: number, dpr = globalThis.devicePixelRatio || 1): void {
+    this.cssWidth = Math.max(1, Math.floor(cssWidth));
+    this.cssHeight = Math.max(1, Math.floor(cssHeight));
+    this.dpr = dpr;
+    this.canvas.width = Math.round(this.cssWidth * dpr);
+    this.canvas.height = Math.round(this.cssHeight * dpr);
+    this.redraw();
+  }
+
+  /** Screen (CSS px relative to the canvas) to board coordinates. */
+  toBoard(sx: number, sy: number): { x: number; y: number } {
+    return { x: sx / this.view.scale + this.view.x, y: sy / this.view.scale + this.view.y };
+  }
+
+  /** Board coordinates to screen (CSS px). */
+  toScreen(x: number, y: number): { x: number; y: number } {
+    return { x: (x - this.view.x) * this.view.scale, y: (y - this.view.y) * this.view.scale };
+  }
+
+  /**
+   * React to a board change: newly added elements that land on top of this page are painted alone;
+   * anything else schedules one full repaint from cached paths.
+   */
+  applyChange(change: BoardChange): void {
+    for (const id of change.updated) this.cache.delete(id);
+    for (const id of change.removed) this.cache.delete(id);
+    let full = change.updated.length > 0 || change.removed.length > 0 || this.frame !== null;
+    const added: BoardElement[] = [];
+    if (!full) {
+      for (const id of change.added) {
+        const el = this.lookup(id);
+        if (el === undefined || el.pageId !== this.pageId) continue;
+        if (el.z < this.topZ) {
+          full = true;
+          break;
+        }
+        added.push(el);
+      }
+    }
+    if (full) {
+      this.scheduleRedraw();
+      return;
+    }
+    this.ctx.save();
+    this.applyTransform();
+    for (const el of added) {
+      this.paint(el);
+      this.incrementalPaints++;
+    }
+    this.ctx.restore();
+  }
+
+  /** Repaint on the next animation frame (coalesces bursts of changes). */
+  scheduleRedraw(): void {
+    if (this.frame !== null) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = null;
+      this.redraw();
+    });
+  }
+
+  /** Repaint the whole visible page now. */
+  redraw(): void {
+    if (this.frame !== null) {
+      cancelAnimationFrame(this.frame);
+      this.frame = null;
+    }
+    this.fullRedraws++;
+    const ctx = this.ctx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.save();
+    this.applyTransform();
+    this.background?.(ctx);
+    const vx0 = this.view.x;
+    const vy0 = this.view.y;
+    const vx1 = vx0 + this.cssWidth / this.view.scale;
+    const vy1 = vy0 + this.cssHeight / this.view.scale;
+    this.topZ = -Infinity;
+    for (const el of this.source.elements(this.pageId)) {
+      if (el.z > this.topZ) this.topZ = el.z;
+      const c = this.cached(el);
+      if (c.x1 < vx0 || c.x0 > vx1 || c.y1 < vy0 || c.y0 > vy1) continue;
+      this.paintCached(c);
+    }
+    ctx.restore();
+  }
+
+  /** Stop pending frames. */
+  destroy(): void {
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.frame = null;
+  }
+
+  private lookup(id: string): BoardElement | undefined {
+    if (this.source.element !== undefined) return this.source.element(id);
+    return this.source.elements().find((e) => e.id === id);
+  }
+
+  private applyTransform(): void {
+    const s = this.view.scale * this.dpr;
+    this.ctx.setTransform(s, 0, 0, s, -this.view.x * s, -this.view.y * s);
+  }
+
+  private paint(el: BoardElement): void {
+    if (el.z > this.topZ) this.topZ = el.z;
+    this.paintCached(this.cached(el));
+  }
+
+  private cached(el: BoardElement): Cached {
+    const hit = this.cache.get(el.id);
+    if (hit !== undefined && hit.el === el) return hit;
+    const pad = el.width + (el.kind === 'text' ? 0 : 2);
+    let x0 = Math.min(el.x, el.x + el.w) - pad;
+    let y0 = Math.min(el.y, el.y + el.h) - pad;
+    let x1 = Math.max(el.x, el.x + el.w) + pad;
+    let y1 = Math.max(el.y, el.y + el.h) + pad;
+    if (el.kind === 'text') {
+      // Text boxes may be auto-sized (w/h 0): estimate from the text.
+      const lines = el.text.split('\n');
+      x1 = Math.max(x1, el.x + Math.max(...lines.map((l) => l.length)) * el.fontSize * 0.7);
+      y1 = Math.max(y1, el.y + lines.length * el.fontSize * 1.3);
+    }
+    if (el.kind === 'ink' && el.points.length > 0) {
+      x0 = Math.min(x0, ...el.points.map((p) => p.x)) - pad;
+      y0 = Math.min(y0, ...el.points.map((p) => p.y)) - pad;
+      x1 = Math.max(x1, ...el.points.map((p) => p.x)) + pad;
+      y1 = Math.max(y1, ...el.points.map((p) => p.y)) + pad;
+    }
+    const c: Cached = { el, path: buildPath(el), x0, y0, x1, y1 };
+    this.cache.set(el.id, c);
+    return c;
+  }
+
+  private paintCached(c: Cached): void {
+    const ctx = this.ctx;
+    const el = c.el;
+    if (el.kind === 'ink') {
+      if (c.path === null) return;
+      ctx.fillStyle = el.color;
+      ctx.fill(c.path);
+      return;
+    }
+    if (el.kind === 'text') {
+      ctx.fillStyle = el.color;
+      ctx.font = `${el.fontSize}px system-ui, sans-serif`;
+      ctx.textBaseline = 'top';
+      el.text.split('\n').forEach((line, i) => ctx.fillText(line, el.x, el.y + i * el.fontSize * 1.25));
+      return;
+    }
+    if (c.path === null) return;
+    ctx.lineWidth = el.width;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.strokeStyle = el.color;
+    if ((el.kind === 'rect' || el.kind === 'ellipse') && el.fill !== null) {
+      ctx.fillStyle = el.fill;
+      ctx.fill(c.path);
+    }
+    ctx.stroke(c.path);
+  }
+}
+
+/** Path of an element in board coordinates (null for text, painted with fillText). */
+export function buildPath(el: BoardElement): Path2D | null {
+  switch (el.kind) {
+    case 'ink': {
+      const d = inkPath(el);
+      return d === '' ? null : new Path2D(d);
+    }
+    case 'rect': {
+      const p = new Path2D();
+      p.rect(el.x, el.y, el.w, el.h);
+      return p;
+    }
+    case 'ellipse': {
+      const p = new Path2D();
+      p.ellipse(el.x + el.w / 2, el.y + el.h / 2, Math.abs(el.w / 2), Math.abs(el.h / 2), 0, 0, Math.PI * 2);
+      return p;
+    }
+    case 'line':
+    case 'arrow': {
+      const p = new Path2D();
+      const x2 = el.x + el.w;
+      const y2 = el.y + el.h;
+      p.moveTo(el.x, el.y);
+      p.lineTo(x2, y2);
+      if (el.kind === 'arrow') {
+        const a = Math.atan2(el.h, el.w);
+        const head = Math.max(10, el.width * 4);
+        p.moveTo(x2, y2);
+        p.lineTo(x2 - head * Math.cos(a - 0.45), y2 - head * Math.sin(a - 0.45));
+        p.moveTo(x2, y2);
+        p.lineTo(x2 - head * Math.cos(a + 0.45), y2 - head * Math.sin(a + 0.45));
+      }
+      return p;
+    }
+    case 'text':
+      return null;
+  }
+}
