@@ -1,0 +1,168 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay } from '../../signaling/index.js';
+import type { Relay } from '../../signaling/index.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { waitUntil } from '../helpers/processes.js';
+
+const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'demo');
+const VIEWPORT = { width: 1280, height: 800 };
+
+let relay: Relay;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+/** Dark pixels on a page's board canvas: what a user would see as ink. */
+async function inkPixels(page: Page): Promise<number> {
+  return await page.evaluate(() => {
+    const c = document.querySelector<HTMLCanvasElement>('[data-testid=board-canvas]');
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx) return -1;
+    const data = ctx.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if ((data[i] ?? 255) < 128 && (data[i + 1] ?? 255) < 128 && (data[i + 2] ?? 255) < 128) n++;
+    return n;
+  });
+}
+
+async function boardCount(page: Page): Promise<number> {
+  return Number(await page.getAttribute('[data-testid=board]', 'data-count'));
+}
+
+async function draw(page: Page, from: [number, number], to: [number, number]): Promise<void> {
+  const box = await page.locator('[data-testid=board-input]').boundingBox();
+  if (box === null) throw new Error('board not visible');
+  await page.mouse.move(box.x + from[0], box.y + from[1]);
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++) {
+    await page.mouse.move(box.x + from[0] + ((to[0] - from[0]) * i) / 12, box.y + from[1] + ((to[1] - from[1]) * i) / 12);
+  }
+  await page.mouse.up();
+}
+
+async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('page error:', err.message));
+  return { context, page };
+}
+
+async function peersOf(page: Page): Promise<number> {
+  return Number(await page.getAttribute('[data-testid=status]', 'data-peers'));
+}
+
+describe('classroom app (built, served by the relay)', () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    process.env.PEERCLASS_VITE_LOG = 'silent';
+    await build({ configFile: join(process.cwd(), 'demo/vite.config.ts'), logLevel: 'silent' });
+    relay = await startRelay({ staticDir: join(process.cwd(), 'demo/dist'), port: 0, host: '127.0.0.1', logLevel: 'silent', processMetrics: false });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await relay?.close();
+  });
+
+  it('teacher and two students: join by link, draw, chat, raise hand, stage, offline and back', async () => {
+    // --- teacher starts a class ---
+    const { page: teacher } = await newPage();
+    await teacher.goto(relay.httpUrl);
+    await teacher.screenshot({ path: join(ARTIFACTS, '01-landing.png') });
+    await teacher.fill('[data-testid=teacher-name]', 'Ms Rivera');
+    await teacher.fill('[data-testid=class-title]', 'Fractions');
+    await teacher.click('[data-testid=start-class]');
+    await teacher.waitForSelector('[data-testid=classroom][data-role=teacher]');
+    await expect.poll(() => teacher.textContent('[data-testid=class-heading]')).toBe('Fractions');
+    const link = await teacher.inputValue('[data-testid=join-link]');
+    expect(link).toMatch(/#class=.+&secret=.+&teacher=.+/);
+
+    // Reload keeps the teacher role (the private key stays in localStorage).
+    await teacher.reload();
+    await teacher.waitForSelector('[data-testid=classroom][data-role=teacher]');
+
+    // --- two students join by the link ---
+    const students: Page[] = [];
+    const studentContexts: BrowserContext[] = [];
+    for (const name of ['Ada', 'Ben']) {
+      const { context, page } = await newPage();
+      await page.goto(link);
+      await page.fill('[data-testid=student-name]', name);
+      if (name === 'Ada') await page.screenshot({ path: join(ARTIFACTS, '02-join.png') });
+      await page.click('[data-testid=join-class]');
+      await page.waitForSelector('[data-testid=classroom][data-role=student]');
+      students.push(page);
+      studentContexts.push(context);
+    }
+    const [ada, ben] = students as [Page, Page];
+    const all = [teacher, ada, ben];
+    await waitUntil(async () => (await Promise.all(all.map(peersOf))).every((n) => n === 2), 'everyone reaches two peers', 30_000);
+    await expect.poll(() => ada.textContent('[data-testid=class-heading]')).toBe('Fractions');
+    await expect.poll(() => teacher.locator('[data-testid=participant]').count()).toBe(3);
+
+    // --- teacher draws; students see the stroke painted on their canvas ---
+    const before = await inkPixels(ada);
+    await draw(teacher, [100, 100], [300, 200]);
+    expect(await boardCount(teacher)).toBe(1);
+    for (const s of [ada, ben]) await expect.poll(() => boardCount(s), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => inkPixels(ada), { timeout: 5_000 }).toBeGreaterThan(before + 200);
+    await expect.poll(() => inkPixels(ben), { timeout: 5_000 }).toBeGreaterThan(200);
+
+    // A student draws a rectangle (keyboard shortcut R); the teacher sees it.
+    await ada.locator('[data-testid=board-input]').hover();
+    await ada.keyboard.press('r');
+    await expect.poll(() => ada.getAttribute('[data-tool=rect]', 'aria-pressed')).toBe('true');
+    const teacherBefore = await inkPixels(teacher);
+    await draw(ada, [400, 120], [520, 260]);
+    await expect.poll(() => boardCount(teacher), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => inkPixels(teacher), { timeout: 5_000 }).toBeGreaterThan(teacherBefore);
+    // Undo is per user: Ada's Ctrl+Z removes her rectangle, not the teacher's stroke.
+    await ada.keyboard.press('Control+z');
+    for (const p of all) await expect.poll(() => boardCount(p), { timeout: 10_000 }).toBe(1);
+    await teacher.screenshot({ path: join(ARTIFACTS, '03-board-teacher.png') });
+
+    // --- chat ---
+    await ben.fill('[data-testid=chat-input]', 'Is 1/2 bigger than 1/3?');
+    await ben.click('[data-testid=chat-send]');
+    for (const p of all) {
+      await expect.poll(() => p.locator('[data-testid=chat-message]').allTextContents(), { timeout: 10_000 }).toEqual([expect.stringContaining('Is 1/2 bigger than 1/3?')]);
+    }
+
+    // --- raise hand, stage, unstage ---
+    await ada.click('[data-testid=raise-hand]');
+    const adaRow = teacher.locator('[data-testid=participant][data-name=Ada]');
+    await expect.poll(() => adaRow.getAttribute('data-hand'), { timeout: 10_000 }).toBe('true');
+    await adaRow.locator('[data-testid=stage-button]').click();
+    await expect.poll(() => ada.locator('[data-testid=participant][data-name=Ada]').getAttribute('data-stage'), { timeout: 10_000 }).toBe('true');
+    await expect.poll(() => ben.locator('[data-testid=tile-stage]').textContent(), { timeout: 10_000 }).toContain('Ada');
+    await teacher.screenshot({ path: join(ARTIFACTS, '04-stage-teacher.png') });
+    await adaRow.locator('[data-testid=unstage-button]').click();
+    await expect.poll(() => ben.locator('[data-testid=tile-stage]').count(), { timeout: 10_000 }).toBe(0);
+
+    // --- Ben goes offline, keeps working, comes back ---
+    const benContext = studentContexts[1] as BrowserContext;
+    await benContext.setOffline(true);
+    await expect.poll(() => ben.getAttribute('[data-testid=status]', 'data-state'), { timeout: 10_000 }).toBe('offline');
+    await ben.fill('[data-testid=chat-input]', 'written while offline');
+    await ben.click('[data-testid=chat-send]');
+    await ben.keyboard.press('Escape');
+    await ben.locator('[data-testid=board-input]').hover();
+    await ben.keyboard.press('p');
+    await draw(ben, [150, 300], [350, 320]);
+    expect(await boardCount(ben)).toBe(2);
+    await ben.screenshot({ path: join(ARTIFACTS, '05-offline-student.png') });
+    await benContext.setOffline(false);
+    for (const p of all) {
+      await expect.poll(() => boardCount(p), { timeout: 20_000 }).toBe(2);
+      await expect.poll(() => p.locator('[data-testid=chat-message]').count(), { timeout: 20_000 }).toBe(2);
+    }
+    await expect.poll(() => ben.getAttribute('[data-testid=status]', 'data-state'), { timeout: 20_000 }).toBe('synced');
+    await teacher.screenshot({ path: join(ARTIFACTS, '06-after-offline-teacher.png') });
+  }, 90_000);
+});
