@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { PDFDocument, rgb } from 'pdf-lib';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay } from '../../signaling/index.js';
@@ -16,24 +17,24 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 /** Dark pixels on a page's board canvas: what a user would see as ink. */
-async function inkPixels(page: Page): Promise<number> {
-  return await page.evaluate(() => {
-    const c = document.querySelector<HTMLCanvasElement>('[data-testid=board-canvas]');
+async function inkPixels(page: Page, scope = '[data-testid=classroom]'): Promise<number> {
+  return await page.evaluate((sel) => {
+    const c = document.querySelector<HTMLCanvasElement>(sel);
     const ctx = c?.getContext('2d');
     if (!c || !ctx) return -1;
     const data = ctx.getImageData(0, 0, c.width, c.height).data;
     let n = 0;
     for (let i = 0; i < data.length; i += 4) if ((data[i] ?? 255) < 128 && (data[i + 1] ?? 255) < 128 && (data[i + 2] ?? 255) < 128) n++;
     return n;
-  });
+  }, `${scope} [data-testid=board-canvas]`);
 }
 
 async function boardCount(page: Page): Promise<number> {
   return Number(await page.getAttribute('[data-testid=board]', 'data-count'));
 }
 
-async function draw(page: Page, from: [number, number], to: [number, number]): Promise<void> {
-  const box = await page.locator('[data-testid=board-input]').boundingBox();
+async function draw(page: Page, from: [number, number], to: [number, number], target = '[data-testid=board-input]'): Promise<void> {
+  const box = await page.locator(target).first().boundingBox();
   if (box === null) throw new Error('board not visible');
   await page.mouse.move(box.x + from[0], box.y + from[1]);
   await page.mouse.down();
@@ -49,6 +50,17 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error('page error:', err.message));
   return { context, page };
+}
+
+/** A two-page PDF, each page mostly covered by a dark block (easy to find in canvas pixels). */
+async function makePdf(): Promise<Buffer> {
+  const pdf = await PDFDocument.create();
+  for (const label of ['one', 'two']) {
+    const page = pdf.addPage([640, 480]);
+    page.drawRectangle({ x: 40, y: 40, width: label === 'one' ? 560 : 200, height: 400, color: rgb(0.05, 0.05, 0.1) });
+    page.drawText(`Slide ${label}`, { x: 60, y: 450, size: 18 });
+  }
+  return Buffer.from(await pdf.save());
 }
 
 async function peersOf(page: Page): Promise<number> {
@@ -164,5 +176,37 @@ describe('classroom app (built, served by the relay)', () => {
     }
     await expect.poll(() => ben.getAttribute('[data-testid=status]', 'data-state'), { timeout: 20_000 }).toBe('synced');
     await teacher.screenshot({ path: join(ARTIFACTS, '06-after-offline-teacher.png') });
+
+    // --- slides: the teacher imports a PDF; students see it rendered and follow ---
+    for (const p of all) await p.click('[data-testid=tab-slides]');
+    await teacher.setInputFiles('[data-testid=slides-file]', { name: 'lesson.pdf', mimeType: 'application/pdf', buffer: await makePdf() });
+    const slides = '[data-testid=slides]';
+    for (const p of all) {
+      await expect.poll(() => p.getAttribute(slides, 'data-slide-count'), { timeout: 20_000 }).toBe('2');
+      await expect.poll(() => p.getAttribute(slides, 'data-rendered'), { timeout: 20_000 }).toBe('true');
+    }
+    const firstSlideInk = await inkPixels(ben, slides);
+    expect(firstSlideInk).toBeGreaterThan(10_000);
+    await teacher.click('[data-testid=slide-next]');
+    for (const p of [ada, ben]) await expect.poll(() => p.getAttribute(slides, 'data-slide-index'), { timeout: 10_000 }).toBe('1');
+    // Slide two's block is narrower: the student's canvas really shows the other page.
+    await expect.poll(() => inkPixels(ben, slides), { timeout: 10_000 }).toBeLessThan(firstSlideInk * 0.7);
+    // Ada stops following; the teacher goes back; only Ben follows.
+    await ada.click('[data-testid=follow-toggle]');
+    await teacher.click('[data-testid=slide-prev]');
+    await expect.poll(() => ben.getAttribute(slides, 'data-slide-index'), { timeout: 10_000 }).toBe('0');
+    expect(await ada.getAttribute(slides, 'data-slide-index')).toBe('1');
+    // Teacher annotates slide one; Ben sees the annotation on his slide.
+    await draw(teacher, [60, 60], [200, 40], `${slides} [data-testid=board-input]`);
+    await expect.poll(() => ben.getAttribute(`${slides} [data-testid=board]`, 'data-count'), { timeout: 10_000 }).toBe('1');
+    // Laser pointer: the dot shows up on the following student's slide.
+    await teacher.click('[data-testid=laser]');
+    const box = await teacher.locator(`${slides} [data-testid=board-input]`).boundingBox();
+    if (box === null) throw new Error('slide not visible');
+    await teacher.mouse.move(box.x + 200, box.y + 150);
+    await teacher.mouse.move(box.x + 220, box.y + 160);
+    await expect.poll(() => ben.locator('[data-testid=laser-dot]').count(), { timeout: 10_000 }).toBe(1);
+    await ben.screenshot({ path: join(ARTIFACTS, '07-slides-student.png') });
+    await teacher.screenshot({ path: join(ARTIFACTS, '08-slides-teacher.png') });
   }, 90_000);
 });
