@@ -1,3 +1,4 @@
 export * from './messageTypes.js';
 export * from './signaling.js';
 export * from './syncMessages.js';
+export * from './chunks.js';
