@@ -55,15 +55,23 @@ export function encodeChunks(message: Uint8Array, messageId: number, payloadByte
   const count = Math.max(1, Math.ceil(message.length / payloadBytes));
   const frames: Uint8Array[] = [];
   for (let index = 0; index < count; index++) {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MESSAGE_CHUNK);
-    encoding.writeVarUint(encoder, messageId);
-    encoding.writeVarUint(encoder, index);
-    encoding.writeVarUint(encoder, count);
-    encoding.writeUint8Array(encoder, message.subarray(index * payloadBytes, (index + 1) * payloadBytes));
-    frames.push(encoding.toUint8Array(encoder));
+    frames.push(encodeChunkFrame(messageId, index, count, message.subarray(index * payloadBytes, (index + 1) * payloadBytes)));
   }
   return frames;
+}
+
+/**
+ * Encodes one chunk frame exactly as given, without checking the header against a message (tests use it to
+ * build hostile frames; senders use {@link encodeChunks}).
+ */
+export function encodeChunkFrame(messageId: number, index: number, count: number, bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_CHUNK);
+  encoding.writeVarUint(encoder, messageId);
+  encoding.writeVarUint(encoder, index);
+  encoding.writeVarUint(encoder, count);
+  encoding.writeUint8Array(encoder, bytes);
+  return encoding.toUint8Array(encoder) as Uint8Array<ArrayBuffer>;
 }
 
 /** Result of decoding a frame: the frame, or why it was refused. */

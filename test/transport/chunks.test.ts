@@ -2,19 +2,11 @@ import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import * as encoding from 'lib0/encoding';
 import {
-  CHUNK_PAYLOAD_BYTES, ChunkReassembler, decodeChunkFrame, encodeChunks, isChunkFrame, needsChunking,
+  CHUNK_PAYLOAD_BYTES, ChunkReassembler, decodeChunkFrame, encodeChunkFrame, encodeChunks, isChunkFrame, needsChunking,
 } from '../../src/protocol/chunks.js';
 import { MAX_DATA_CHANNEL_MESSAGE_BYTES, MESSAGE_CHUNK, MESSAGE_SYNC } from '../../src/protocol/messageTypes.js';
 
-function frame(messageId: number, index: number, count: number, bytes: Uint8Array = new Uint8Array([1, 2, 3])): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MESSAGE_CHUNK);
-  encoding.writeVarUint(encoder, messageId);
-  encoding.writeVarUint(encoder, index);
-  encoding.writeVarUint(encoder, count);
-  encoding.writeUint8Array(encoder, bytes);
-  return encoding.toUint8Array(encoder);
-}
+const frame = (messageId: number, index: number, count: number, bytes: Uint8Array = new Uint8Array([1, 2, 3])) => encodeChunkFrame(messageId, index, count, bytes);
 
 function randomBytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as encoding from 'lib0/encoding';
-import { CHUNK_PAYLOAD_BYTES, encodeChunks } from '../../src/protocol/chunks.js';
+import { CHUNK_PAYLOAD_BYTES, encodeChunkFrame, encodeChunks } from '../../src/protocol/chunks.js';
 import { MESSAGE_CHUNK } from '../../src/protocol/messageTypes.js';
 import { BUFFERED_HIGH_WATER_BYTES, DataChannelLink } from '../../src/transport/dataChannelLink.js';
 import { waitUntil } from '../helpers/processes.js';
@@ -8,15 +8,7 @@ import { closeAllPairs, collect, connectPair } from './wrtcPair.js';
 
 afterEach(() => { closeAllPairs(); });
 
-function chunkFrame(messageId: number, index: number, count: number, bytes = new Uint8Array(10)): Uint8Array<ArrayBuffer> {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MESSAGE_CHUNK);
-  encoding.writeVarUint(encoder, messageId);
-  encoding.writeVarUint(encoder, index);
-  encoding.writeVarUint(encoder, count);
-  encoding.writeUint8Array(encoder, bytes);
-  return encoding.toUint8Array(encoder) as Uint8Array<ArrayBuffer>;
-}
+const chunkFrame = (messageId: number, index: number, count: number, bytes: Uint8Array = new Uint8Array(10)) => encodeChunkFrame(messageId, index, count, bytes);
 
 async function openLinks() {
   const pair = connectPair();
