@@ -82,10 +82,35 @@ export class BoardRenderer {
     return { ...this.view };
   }
 
-  /** Pan/zoom, then repaint. */
+  /**
+   * Pan/zoom, then repaint. A pan at the same zoom shifts the pixels already on the canvas and paints
+   * only the strips that came into view, so its cost does not grow with the number of elements.
+   */
   setViewport(view: Viewport): void {
-    this.view = { ...view };
-    this.redraw();
+    const old = this.view;
+    const k = old.scale * this.dpr;
+    const dx = Math.round((old.x - view.x) * k);
+    const dy = Math.round((old.y - view.y) * k);
+    const w = this.canvas.width;
+    const h = this.canvas.height;
+    if (view.scale !== old.scale || this.frame !== null || Math.abs(dx) >= w || Math.abs(dy) >= h || this.fullRedraws === 0) {
+      this.view = { ...view };
+      this.redraw();
+      return;
+    }
+    // Snap to whole device pixels so the shifted copy stays sharp.
+    this.view = { scale: view.scale, x: old.x - dx / k, y: old.y - dy / k };
+    if (dx === 0 && dy === 0) return;
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.globalCompositeOperation = 'copy';
+    ctx.drawImage(this.canvas, dx, dy);
+    ctx.restore();
+    if (dx > 0) this.paintRegion(0, 0, dx, h);
+    if (dx < 0) this.paintRegion(w + dx, 0, w, h);
+    if (dy > 0) this.paintRegion(0, 0, w, dy);
+    if (dy < 0) this.paintRegion(0, h + dy, w, h);
   }
 
   /** Match the canvas' backing store to its CSS size. */
@@ -157,20 +182,29 @@ export class BoardRenderer {
       this.frame = null;
     }
     this.fullRedraws++;
+    this.topZ = -Infinity;
+    this.paintRegion(0, 0, this.canvas.width, this.canvas.height, true);
+  }
+
+  /** Repaint a rectangle of the canvas (device pixels): only elements whose bounds meet it. */
+  private paintRegion(px0: number, py0: number, px1: number, py1: number, trackTop = false): void {
     const ctx = this.ctx;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.beginPath();
+    ctx.rect(px0, py0, px1 - px0, py1 - py0);
+    ctx.clip();
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(px0, py0, px1 - px0, py1 - py0);
     this.applyTransform();
     this.background?.(ctx);
-    const vx0 = this.view.x;
-    const vy0 = this.view.y;
-    const vx1 = vx0 + this.cssWidth / this.view.scale;
-    const vy1 = vy0 + this.cssHeight / this.view.scale;
-    this.topZ = -Infinity;
+    const k = this.view.scale * this.dpr;
+    const vx0 = this.view.x + px0 / k;
+    const vy0 = this.view.y + py0 / k;
+    const vx1 = this.view.x + px1 / k;
+    const vy1 = this.view.y + py1 / k;
     for (const el of this.source.elements(this.pageId)) {
-      if (el.z > this.topZ) this.topZ = el.z;
+      if (trackTop && el.z > this.topZ) this.topZ = el.z;
       const c = this.cached(el);
       if (c.x1 < vx0 || c.x0 > vx1 || c.y1 < vy0 || c.y0 > vy1) continue;
       this.paintCached(c);
