@@ -39,6 +39,28 @@ describe('README examples', () => {
     expect(blocks.some((b) => b.includes('new PeerclassProvider('))).toBe(true);
     expect(blocks.some((b) => b.includes('register(pollType)'))).toBe(true);
     expect(blocks.some((b) => b.includes('defineDocType('))).toBe(true);
+    expect(blocks.some((b) => b.includes('Classroom.create('))).toBe(true);
+  });
+
+  it('the classroom example: a student joins by link, raises a hand, the teacher stages them, chat arrives', async () => {
+    const relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
+    const globals = globalThis as Record<string, unknown>;
+    globals.RTCPeerConnection = wrtc.RTCPeerConnection;
+    globals.WebSocket = WebSocket;
+    type Room = { peerId: string; stage(): string | null; leave(): void; doc<T>(t: unknown): T };
+    const block = blocks.find((b) => b.includes('Classroom.create('))!;
+    const example = await runBlock<{ teacher: Room; student: Room; chatType: unknown }>(block, ['teacher', 'student', 'chatType'], [['ws://127.0.0.1:4444', relay.url]]);
+    try {
+      await waitUntil(() => example.teacher.stage() === example.student.peerId && example.student.stage() === example.student.peerId, 'the student is staged by the teacher', 20_000);
+      const chat = example.teacher.doc<{ messages(): Array<{ text: string; authorName: string }> }>(example.chatType);
+      await waitUntil(() => chat.messages().some((m) => m.text === 'Is Pluto a planet?'), 'the student\'s chat reaches the teacher', 20_000);
+    } finally {
+      example.student.leave();
+      example.teacher.leave();
+      delete globals.RTCPeerConnection;
+      delete globals.WebSocket;
+      await relay.close();
+    }
   });
 
   it('the poll example tallies one vote per participant and closes', async () => {
