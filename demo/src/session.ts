@@ -1,7 +1,8 @@
-import {
-  chatType, createClassDoc, DocumentSet, historyType, PeerclassProvider, persistToIndexedDb, presentationType, whiteboardType,
+import { Classroom, createClassDoc, persistToIndexedDb } from 'peerclass';
+import type {
+  BoardHistory, Chat, ClassroomMedia, IndexedDbPersistence, MediaKind, PeerclassProvider, Presentation, Role, TeacherIdentity, Whiteboard,
 } from 'peerclass';
-import type { BoardHistory, Chat, IndexedDbPersistence, Presentation, Role, Whiteboard } from 'peerclass';
+import { chatType, historyType, presentationType, whiteboardType } from 'peerclass';
 import type * as Y from 'yjs';
 import { lessonInfoType } from './lessonInfo.js';
 import type { LessonInfo } from './lessonInfo.js';
@@ -12,7 +13,8 @@ export interface SessionOptions {
   classId: string;
   secret: string;
   teacherKey: string;
-  role: Role;
+  /** The teacher's signing identity; present only in the browser that created the class. */
+  identity?: TeacherIdentity;
   name: string;
 }
 
@@ -38,13 +40,20 @@ export interface SessionStatus {
   online: boolean;
 }
 
-/** Fields this app puts in awareness. */
+/** Fields this app puts in awareness besides the classroom's own presence. */
 export interface PresenceState {
   user?: { peerId: string; name: string; role: Role; color: string };
-  hand?: number | null;
-  /** Teacher only: who is on stage. */
-  stage?: string | null;
   cursor?: { pageId: string; x: number; y: number } | null;
+}
+
+/** How this browser's stay in the class ended, if it did. */
+export type SessionEnd = 'removed' | 'ended' | null;
+
+/** A remote video/audio stream the video column can show. */
+export interface RemoteMedia {
+  peerId: string;
+  stream: MediaStream;
+  kind: MediaKind;
 }
 
 const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#008080', '#9a6324', '#800000'];
@@ -52,13 +61,13 @@ const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#008080'
 type Listener = () => void;
 
 /**
- * One class as this browser sees it: the shared doc, its typed documents, the provider and presence.
- * Kept free of Vue so it can later be swapped for the framework's Classroom without touching the views.
+ * One class as this browser sees it: the framework's Classroom plus what the app adds on top
+ * (IndexedDB persistence, the lesson info doc type, cursors, the pending-changes counter).
+ * Kept free of Vue so the views only depend on this small surface.
  */
 export class ClassSession {
   readonly doc: Y.Doc;
-  readonly provider: PeerclassProvider;
-  readonly documents: DocumentSet;
+  readonly classroom: Classroom;
   readonly board: Whiteboard;
   readonly chat: Chat;
   readonly presentation: Presentation;
@@ -70,38 +79,76 @@ export class ClassSession {
   readonly color: string;
   private readonly listeners = new Set<Listener>();
   private statusValue: SessionStatus = { signaling: 'connecting', peers: 0, synced: false, pending: 0, online: true };
+  private endValue: SessionEnd = null;
+  /** Remote streams by peer id; camera and screen kept apart. */
+  private readonly remote = new Map<string, RemoteMedia>();
   private readonly cleanups: Array<() => void> = [];
 
-  constructor(readonly options: SessionOptions) {
-    this.role = options.role;
-    this.name = options.name;
-    this.doc = createClassDoc();
-    this.persistence = persistToIndexedDb(this.doc, `peerclass:${options.classId}`);
-    this.provider = new PeerclassProvider(options.classId, this.doc, {
+  /** Joins a class: loads the local copy from IndexedDB, then connects through the framework's Classroom. */
+  static async create(options: SessionOptions): Promise<ClassSession> {
+    const doc = createClassDoc();
+    const persistence = persistToIndexedDb(doc, `peerclass:${options.classId}`);
+    const classroom = await Classroom.create({
       signaling: options.signaling,
+      classId: options.classId,
       secret: options.secret,
-      self: { role: options.role, name: options.name, teacherKey: options.teacherKey },
+      teacherKey: options.teacherKey,
+      ...(options.identity !== undefined ? { identity: options.identity } : {}),
+      name: options.name,
+      doc,
+      docTypes: [lessonInfoType as never],
     });
-    this.documents = new DocumentSet(this.doc, { peerId: this.provider.peerId, name: options.name, role: options.role });
-    this.board = this.documents.register(whiteboardType);
-    this.chat = this.documents.register(chatType);
-    this.presentation = this.documents.register(presentationType);
-    this.history = this.documents.register(historyType);
-    this.lesson = this.documents.register(lessonInfoType);
-    this.color = COLORS[Math.abs(hash(this.provider.peerId)) % COLORS.length] ?? '#4363d8';
-    this.provider.awareness.setLocalState({
-      user: { peerId: this.provider.peerId, name: options.name, role: options.role, color: this.color },
-      hand: null,
-      cursor: null,
-    } satisfies PresenceState);
+    return new ClassSession(options, classroom, persistence);
+  }
+
+  private constructor(readonly options: SessionOptions, classroom: Classroom, persistence: IndexedDbPersistence) {
+    this.classroom = classroom;
+    this.persistence = persistence;
+    this.doc = classroom.ydoc;
+    this.role = classroom.role;
+    this.name = options.name;
+    this.board = classroom.doc(whiteboardType);
+    this.chat = classroom.doc(chatType);
+    this.presentation = classroom.doc(presentationType);
+    this.history = classroom.doc(historyType);
+    this.lesson = classroom.doc(lessonInfoType);
+    this.color = COLORS[Math.abs(hash(classroom.peerId)) % COLORS.length] ?? '#4363d8';
+    // Field by field: the classroom keeps its own presence in the same awareness state.
+    this.provider.awareness.setLocalStateField('user', { peerId: classroom.peerId, name: options.name, role: this.role, color: this.color });
+    this.provider.awareness.setLocalStateField('cursor', null);
 
     const changed = (): void => this.emit();
-    this.provider.on('status', ({ status }) => this.setStatus({ signaling: status }));
-    this.provider.on('synced', ({ synced }) => this.setStatus({ synced, pending: synced ? 0 : this.statusValue.pending }));
-    this.provider.on('peers', ({ reachable }) => {
-      this.setStatus({ peers: reachable.length, pending: reachable.length > 0 && this.provider.engine.synced ? 0 : this.statusValue.pending });
+    const on = <K extends Parameters<Classroom['on']>[0]>(name: K, fn: Parameters<Classroom['on']>[1] & object): void => {
+      classroom.on(name, fn as never);
+      this.cleanups.push(() => classroom.off(name, fn as never));
+    };
+    on('status', ({ signaling, peers, synced }: { signaling: SessionStatus['signaling']; peers: number; synced: boolean }) => {
+      this.setStatus({ signaling, peers, synced, pending: peers > 0 && synced ? 0 : this.statusValue.pending });
     });
+    on('participants', changed);
+    on('stage', changed);
+    on('hands', changed);
+    on('removed', () => this.finish('removed'));
+    on('ended', () => this.finish('ended'));
+    on('track-subscribed', ({ peerId, stream, kind }: RemoteMedia) => {
+      if (kind === 'microphone' && this.remote.get(peerId)?.stream === stream) return;
+      this.remote.set(kind === 'screen' ? `${peerId}:screen` : peerId, { peerId, stream, kind });
+      this.emit();
+    });
+    on('track-unsubscribed', ({ peerId, track }: { peerId: string; track: MediaStreamTrack }) => {
+      for (const [key, m] of this.remote) {
+        if (m.peerId !== peerId) continue;
+        // Camera and microphone share one stream: keep it while another of its tracks still plays.
+        if (m.stream.getTracks().every((t) => t === track || t.readyState === 'ended')) this.remote.delete(key);
+      }
+      this.emit();
+    });
+    // Board lock and the like arrive as control changes, which need not change the participant list.
+    const onControl = (): void => this.emit();
+    classroom.control.on('change', onControl);
+    this.cleanups.push(() => classroom.control.off('change', onControl));
     this.provider.awareness.on('change', changed);
+    this.cleanups.push(() => this.provider.awareness.off('change', changed));
     // Counting our own updates while nobody is reachable: what "N changes waiting" shows.
     const onUpdate = (_u: Uint8Array, origin: unknown): void => {
       // With nobody reachable, only our own edits (not IndexedDB's reload) can change the doc.
@@ -118,12 +165,22 @@ export class ClassSession {
       window.removeEventListener('online', online);
       window.removeEventListener('offline', online);
     });
-    if (options.role === 'teacher') this.cleanups.push(this.history.autoMark(5_000));
+    if (this.role === 'teacher') this.cleanups.push(this.history.autoMark(5_000));
+  }
+
+  /** The classroom's provider (awareness for cursors and the laser). */
+  get provider(): PeerclassProvider {
+    return this.classroom.provider;
+  }
+
+  /** Camera, microphone and screen share. */
+  get media(): ClassroomMedia {
+    return this.classroom.media;
   }
 
   /** Our peer id. */
   get peerId(): string {
-    return this.provider.peerId;
+    return this.classroom.peerId;
   }
 
   /** Current connection state. */
@@ -131,56 +188,83 @@ export class ClassSession {
     return this.statusValue;
   }
 
-  /** Everyone whose presence we see (ourselves included), teacher first, then by name. */
+  /** Why we are no longer in the class, or null while we are. */
+  ended(): SessionEnd {
+    return this.endValue;
+  }
+
+  /** Whether the teacher has locked the board for students. */
+  boardLocked(): boolean {
+    return this.classroom.control.boardLocked();
+  }
+
+  /** Whether students may draw right now (the teacher always may). */
+  canDraw(): boolean {
+    return this.role === 'teacher' || !this.boardLocked();
+  }
+
+  /** Everyone in the class (ourselves included), teacher first, then by name. */
   participants(): Participant[] {
-    const stage = this.stage();
-    const out = new Map<string, Participant>();
-    for (const [clientId, raw] of this.provider.awareness.getStates()) {
-      const state = raw as PresenceState;
-      const u = state.user;
-      if (u === undefined || typeof u.peerId !== 'string' || typeof u.name !== 'string') continue;
-      const self = clientId === this.doc.clientID;
-      out.set(u.peerId, {
-        peerId: u.peerId,
-        name: u.name.slice(0, 80),
-        role: u.role === 'teacher' ? 'teacher' : 'student',
-        handRaisedAt: typeof state.hand === 'number' ? state.hand : null,
-        onStage: stage === u.peerId,
-        connected: true,
-        self,
-      });
-    }
-    return [...out.values()].sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'teacher' ? -1 : 1));
+    return this.classroom.participants()
+      .map((p) => ({
+        peerId: p.peerId, name: p.name.slice(0, 80), role: p.role, handRaisedAt: p.handRaisedAt,
+        onStage: p.onStage, connected: p.connected, self: p.peerId === this.peerId,
+      }))
+      .sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'teacher' ? -1 : 1));
   }
 
   /** Students with a raised hand, first raised first. */
   handQueue(): Participant[] {
-    return this.participants().filter((p) => p.handRaisedAt !== null).sort((a, b) => (a.handRaisedAt ?? 0) - (b.handRaisedAt ?? 0));
+    const byId = new Map(this.participants().map((p) => [p.peerId, p]));
+    return this.classroom.handQueue().flatMap((id) => byId.get(id) ?? []);
   }
 
-  /** Peer id on stage, as the teacher's presence says. */
+  /** Peer id on stage, from the teacher's signed control state. */
   stage(): string | null {
-    for (const raw of this.provider.awareness.getStates().values()) {
-      const state = raw as PresenceState;
-      if (state.user?.role === 'teacher' && typeof state.stage === 'string') return state.stage;
-    }
-    return null;
+    return this.classroom.stage();
+  }
+
+  /** The camera stream of a peer, if we receive one. */
+  remoteStream(peerId: string): MediaStream | null {
+    return this.remote.get(peerId)?.stream ?? null;
   }
 
   /** Raise this participant's hand. */
   raiseHand(): void {
-    this.provider.awareness.setLocalStateField('hand', Date.now());
+    this.classroom.raiseHand();
   }
 
   /** Lower this participant's hand. */
   lowerHand(): void {
-    this.provider.awareness.setLocalStateField('hand', null);
+    this.classroom.lowerHand();
   }
 
-  /** Teacher: put a student on stage (or nobody). */
-  setStage(peerId: string | null): void {
+  /** Teacher: put a student on stage (or nobody). Signed by the teacher key. */
+  async setStage(peerId: string | null): Promise<void> {
     if (this.role !== 'teacher') return;
-    this.provider.awareness.setLocalStateField('stage', peerId);
+    await this.classroom.setStage(peerId);
+  }
+
+  /** Teacher: lock or unlock the board for students. */
+  async lockBoard(locked: boolean): Promise<void> {
+    if (this.role === 'teacher') await this.classroom.lockBoard(locked);
+  }
+
+  /** Teacher: ask everyone to mute. */
+  async muteAll(): Promise<void> {
+    if (this.role === 'teacher') await this.classroom.requestMute('all', true);
+  }
+
+  /** Teacher: remove a student from the class. */
+  async removeStudent(peerId: string): Promise<void> {
+    if (this.role === 'teacher') await this.classroom.removeStudent(peerId);
+  }
+
+  /** Teacher: end the class for everyone. */
+  async endClass(): Promise<void> {
+    if (this.role !== 'teacher') return;
+    await this.classroom.endClass();
+    this.finish('ended');
   }
 
   /** Share where our pointer is on the board (throttled by the caller). */
@@ -188,7 +272,7 @@ export class ClassSession {
     this.provider.awareness.setLocalStateField('cursor', cursor ?? null);
   }
 
-  /** Re-render when anything presence- or connection-related changes. */
+  /** Re-render when anything presence-, control- or connection-related changes. */
   onChange(fn: Listener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -197,9 +281,16 @@ export class ClassSession {
   /** Leave the class. */
   destroy(): void {
     for (const c of this.cleanups) c();
-    this.documents.destroy();
-    this.provider.destroy();
+    this.cleanups.length = 0;
+    this.classroom.destroy();
     void this.persistence.destroy();
+  }
+
+  private finish(end: Exclude<SessionEnd, null>): void {
+    if (this.endValue !== null) return;
+    this.endValue = end;
+    if (end === 'ended' && this.role !== 'teacher') this.classroom.leave();
+    this.emit();
   }
 
   private setStatus(patch: Partial<SessionStatus>): void {
