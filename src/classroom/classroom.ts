@@ -12,7 +12,7 @@ import { whiteboardType } from '../doctypes/whiteboard.js';
 import { ClassroomMedia, type ConnectionQuality, type MediaKind } from '../media/classroomMedia.js';
 import { MESSAGE_SIGNED_CONTROL } from '../protocol/messageTypes.js';
 import { PeerclassProvider } from '../provider/peerclassProvider.js';
-import { classroomTopology, isTeacher, withoutPeers, type Role } from '../topology/index.js';
+import { classroomTopology, isTeacher, meshTopology, withoutPeers, type Role } from '../topology/index.js';
 import type { RtcImplementation } from '../transport/peerConnection.js';
 import type { WebSocketConstructorLike } from '../transport/signalingClient.js';
 
@@ -46,6 +46,11 @@ export interface ClassroomOptions {
   uplinkBudget?: number;
   /** Receives reasons for dropped or ignored peer input. */
   log?: (reason: string) => void;
+  /**
+   * `'classroom'` (default): star around the teacher plus the stage, media per `shouldSendMedia` (topology).
+   * `'mesh'`: everyone connects to and sends media to everyone (small groups; the benchmark's baseline).
+   */
+  mode?: 'classroom' | 'mesh';
 }
 
 /** A person in the class, as this peer sees it. */
@@ -186,8 +191,9 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       this.documents.register(type as DocType<unknown>);
     }
 
+    const mesh = options.mode === 'mesh';
     const topology = withoutPeers(
-      classroomTopology({ getStage: () => this.control.stage(), teacherKey: options.teacherKey }),
+      mesh ? meshTopology : classroomTopology({ getStage: () => this.control.stage(), teacherKey: options.teacherKey }),
       () => this.control.removed(),
     );
     this.provider = new PeerclassProvider(options.classId, this.ydoc, {
@@ -207,7 +213,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       provider: this.provider, teacherKey: options.teacherKey, getStage: () => this.control.stage(),
       screenStreamOf: (peerId) => this.presenceOf(peerId)?.screen ?? null,
       onScreenStream: (id) => this.updatePresence({ screen: id }),
-      mediaDevices: options.mediaDevices, uplinkBudget: options.uplinkBudget,
+      mediaDevices: options.mediaDevices, uplinkBudget: options.uplinkBudget, ...(mesh ? { sendRule: () => true } : {}),
       callbacks: {
         trackSubscribed: (e) => this.emit('track-subscribed', [e]),
         trackUnsubscribed: (e) => this.emit('track-unsubscribed', [e]),

@@ -47,6 +47,8 @@ export interface ClassroomMediaOptions {
   statsIntervalMs?: number;
   /** Initial teacher uplink budget in bits per second. Default 2.5 Mbit/s. */
   uplinkBudget?: number;
+  /** Who sends to whom; default {@link shouldSendMedia} (classroom rule). `() => true` gives a full media mesh. */
+  sendRule?: (self: PeerInfo, remote: PeerInfo, stage: string | null, teacherKey: string) => boolean;
 }
 
 /** Default uplink the teacher shares among its video receivers. */
@@ -205,7 +207,7 @@ export class ClassroomMedia {
       if (connection.closed) continue;
       this.watch(connection);
       const remote: PeerInfo = known.get(peerId) ?? { peerId, role: 'student' };
-      const send = shouldSendMedia(self, remote, stage, this.options.teacherKey);
+      const send = (this.options.sendRule ?? shouldSendMedia)(self, remote, stage, this.options.teacherKey);
       let bySender = this.senders.get(connection);
       if (bySender === undefined) { bySender = new Map(); this.senders.set(connection, bySender); }
       const wanted = new Set(send ? local.map(([t]) => t) : []);
