@@ -209,4 +209,56 @@ describe('classroom app (built, served by the relay)', () => {
     await ben.screenshot({ path: join(ARTIFACTS, '07-slides-student.png') });
     await teacher.screenshot({ path: join(ARTIFACTS, '08-slides-teacher.png') });
   }, 90_000);
+
+  it('teacher controls: camera reaches the students, lock board, remove a student, end the class', async () => {
+    const { page: teacher } = await newPage();
+    // Remove and end class ask for confirmation.
+    teacher.on('dialog', (d) => void d.accept());
+    await teacher.goto(relay.httpUrl);
+    await teacher.fill('[data-testid=teacher-name]', 'Mr Okafor');
+    await teacher.click('[data-testid=start-class]');
+    await teacher.waitForSelector('[data-testid=classroom][data-role=teacher]');
+    const link = await teacher.inputValue('[data-testid=join-link]');
+    const students: Page[] = [];
+    for (const name of ['Cleo', 'Dev']) {
+      const { page } = await newPage();
+      await page.goto(link);
+      await page.fill('[data-testid=student-name]', name);
+      await page.click('[data-testid=join-class]');
+      await page.waitForSelector('[data-testid=classroom][data-role=student]');
+      students.push(page);
+    }
+    const [cleo, dev] = students as [Page, Page];
+    await waitUntil(async () => (await Promise.all([teacher, cleo, dev].map(peersOf))).every((n) => n >= 1), 'students reach the teacher', 30_000);
+
+    // --- the teacher turns the camera on; a student's teacher tile plays it ---
+    await teacher.click('[data-testid=camera-toggle]');
+    await expect.poll(() => teacher.getAttribute('[data-testid=camera-toggle]', 'aria-pressed'), { timeout: 10_000 }).toBe('true');
+    const videoWidth = (p: Page): Promise<number> =>
+      p.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid=video-teacher]')?.videoWidth ?? 0);
+    await expect.poll(() => videoWidth(cleo), { timeout: 20_000 }).toBeGreaterThan(0);
+    await cleo.screenshot({ path: join(ARTIFACTS, '09-teacher-video-student.png') });
+
+    // --- lock board: the student's drawing tools are off and a stroke does not land ---
+    await teacher.click('[data-testid=lock-board]');
+    await expect.poll(() => cleo.getAttribute('[data-testid=board]', 'data-locked'), { timeout: 10_000 }).toBe('true');
+    expect(await cleo.locator('[data-tool=pen]').isDisabled()).toBe(true);
+    await draw(cleo, [100, 100], [250, 180]);
+    expect(await boardCount(cleo)).toBe(0);
+    await cleo.screenshot({ path: join(ARTIFACTS, '10-locked-student.png') });
+    await teacher.click('[data-testid=lock-board]');
+    await expect.poll(() => cleo.getAttribute('[data-testid=board]', 'data-locked'), { timeout: 10_000 }).toBe('false');
+    await draw(cleo, [100, 100], [250, 180]);
+    await expect.poll(() => boardCount(teacher), { timeout: 10_000 }).toBe(1);
+
+    // --- remove Dev: he sees the removed screen, the teacher's list drops him ---
+    await teacher.locator('[data-testid=participant][data-name=Dev] [data-testid=remove-button]').click();
+    await dev.waitForSelector('[data-testid=class-over][data-reason=removed]', { timeout: 10_000 });
+    await expect.poll(() => teacher.locator('[data-testid=participant][data-name=Dev]').count(), { timeout: 10_000 }).toBe(0);
+
+    // --- end the class: Cleo sees the class-ended screen ---
+    await teacher.click('[data-testid=end-class]');
+    await cleo.waitForSelector('[data-testid=class-over][data-reason=ended]', { timeout: 10_000 });
+    await cleo.screenshot({ path: join(ARTIFACTS, '11-class-ended-student.png') });
+  }, 60_000);
 });
