@@ -251,6 +251,10 @@ describe('classroom app (built, served by the relay)', () => {
     await draw(cleo, [100, 100], [250, 180]);
     await expect.poll(() => boardCount(teacher), { timeout: 10_000 }).toBe(1);
 
+    // --- mute all: the student is told the teacher muted them ---
+    await teacher.click('[data-testid=mute-all]');
+    await cleo.waitForSelector('[data-testid=muted-by-teacher]', { timeout: 10_000 });
+
     // --- remove Dev: he sees the removed screen, the teacher's list drops him ---
     await teacher.locator('[data-testid=participant][data-name=Dev] [data-testid=remove-button]').click();
     await dev.waitForSelector('[data-testid=class-over][data-reason=removed]', { timeout: 10_000 });
