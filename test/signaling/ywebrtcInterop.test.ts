@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startRelay, type Relay } from '../../signaling/index.js';
 import { bundleForBrowser, servePages, type PageServer } from '../helpers/browserBundle.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { waitUntil } from '../helpers/processes.js';
 
 let relay: Relay;
 let pages: PageServer;
@@ -33,16 +34,20 @@ describe('y-webrtc compatibility', () => {
     it(`two unmodified y-webrtc providers sync a Y.Doc in both directions through our relay${password ? ' (encrypted signaling)' : ''}`, async () => {
       const room = 'interop-' + Math.random().toString(36).slice(2);
       const [a, b] = await Promise.all([openPeer(room, password), openPeer(room, password)]);
-      await a.waitForFunction(() => window.ywebrtc.webrtcPeers() === 1, undefined, { timeout: 20000 });
-      await b.waitForFunction(() => window.ywebrtc.webrtcPeers() === 1, undefined, { timeout: 20000 });
-      await a.evaluate(() => window.ywebrtc.insert('from a;'));
-      await b.evaluate(() => window.ywebrtc.insert('from b;'));
-      for (const page of [a, b]) {
-        await page.waitForFunction(() => window.ywebrtc.text().includes('from a;') && window.ywebrtc.text().includes('from b;'), undefined, { timeout: 15000 });
+      try {
+        await a.waitForFunction(() => window.ywebrtc.webrtcPeers() === 1, undefined, { timeout: 30_000 });
+        await b.waitForFunction(() => window.ywebrtc.webrtcPeers() === 1, undefined, { timeout: 30_000 });
+        await a.evaluate(() => window.ywebrtc.insert('from a;'));
+        await b.evaluate(() => window.ywebrtc.insert('from b;'));
+        for (const page of [a, b]) {
+          await page.waitForFunction(() => window.ywebrtc.text().includes('from a;') && window.ywebrtc.text().includes('from b;'), undefined, { timeout: 30_000 });
+        }
+        expect(await a.evaluate(() => window.ywebrtc.text())).toBe(await b.evaluate(() => window.ywebrtc.text()));
+        // One topic: this room's (the previous test's closes asynchronously once its pages are gone).
+        await waitUntil(() => relay.topicCount() === 1, 'exactly one topic on the relay');
+      } finally {
+        await Promise.all([a.context().close(), b.context().close()]);
       }
-      expect(await a.evaluate(() => window.ywebrtc.text())).toBe(await b.evaluate(() => window.ywebrtc.text()));
-      expect(relay.topicCount()).toBe(1);
-      await Promise.all([a.context().close(), b.context().close()]);
     });
   }
 });
