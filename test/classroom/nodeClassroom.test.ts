@@ -124,11 +124,24 @@ describe('Classroom over @roamhq/wrtc through the real relay (no media)', () => 
     expect(queues.at(-1)).toEqual(['a', 'b']);
     expect(teacher.participants().find((p) => p.peerId === 'a')?.handRaisedAt).toBeTypeOf('number');
 
+    // getStats-based quality arrives for every peer the teacher is connected to; status reports the links.
+    await waitUntil(() => teacher.participants().every((p) => p.peerId === 't-teacher' || p.quality !== undefined), 'quality for every student', 10_000);
+    const ended: string[] = [];
+    for (const room of [a, b, c]) room.on('ended', () => ended.push(room.peerId));
+
     await expect(a.setStage('a')).rejects.toThrow(/only the teacher/);
     await expect(a.lockBoard(true)).rejects.toThrow(/only the teacher/);
     await teacher.lockBoard(true);
     await waitUntil(() => b.control.boardLocked(), 'lock reaches students');
     expect(b.documents.identity.role).toBe('student');
+    const late = await join(s, 'd');
+    const statuses: Array<{ signaling: string; peers: number; synced: boolean }> = [];
+    late.on('status', (st) => statuses.push(st));
+    await waitUntil(() => statuses.some((st) => st.signaling === 'connected' && st.peers === 4 && st.synced), 'late joiner reports connected, 4 peers, synced');
+    // The late joiner got the lock from the document (signed state replicated by any peer).
+    await waitUntil(() => late.control.boardLocked(), 'late joiner sees the lock');
+    await teacher.endClass();
+    await waitUntil(() => ended.length === 3, 'every student hears the class ended');
     const other = await createTeacherIdentity();
     await expect(Classroom.create({ signaling: s.url, classId: s.classId, secret: s.secret, teacherKey: s.teacherKey, name: 'x', identity: other, rtc, WebSocket: WS }))
       .rejects.toThrow(/teacher key/);

@@ -20,6 +20,8 @@ afterAll(async () => {
   await coturn?.stop();
 });
 
+/** Pages by peer id, for diagnostics from the sending side. */
+const pagesById = new Map<string, Page>();
 interface Class { url: string; classId: string; secret: string; teacherKey: string }
 
 async function newPage(): Promise<Page> {
@@ -40,6 +42,9 @@ async function openClass(relayUrl: string, students: number, iceTransportPolicy?
   await start(teacher, 't', true);
   const studentPages = await Promise.all(Array.from({ length: students }, () => newPage()));
   await Promise.all(studentPages.map((page, i) => start(page, 's' + (i + 1), false)));
+  pagesById.clear();
+  pagesById.set('t', teacher);
+  studentPages.forEach((p, i) => pagesById.set('s' + (i + 1), p));
   return { teacher, students: studentPages };
 }
 
@@ -52,10 +57,17 @@ async function decodesFrom(page: Page, from: string, timeoutMs = 20_000): Promis
   const deadline = Date.now() + timeoutMs;
   let last = -1;
   for (;;) {
-    const n = (await stats(page)).decoded[from] ?? 0;
+    const st = await stats(page);
+    const n = st.decoded[from] ?? 0;
     if (last > 0 && n > last) return;
     last = n;
-    if (Date.now() > deadline) throw new Error(`no growing framesDecoded from ${from} (last ${n})`);
+    if (Date.now() > deadline) {
+      const who = await page.evaluate(() => window.room.classroom.peerId);
+      const sender = pagesById.get(from);
+      const senderSide = sender === undefined ? null : await sender.evaluate((id) => window.room.rtpDetail().then((d) => d[id]), who);
+      console.error('stall detail', who, JSON.stringify(await page.evaluate(() => window.room.rtpDetail())), 'sender side', JSON.stringify(senderSide));
+      throw new Error(`${who}: no growing framesDecoded from ${from} (last ${n}); stats ${JSON.stringify(st)}; linked ${JSON.stringify(await linked(page))}`);
+    }
     await sleep(700);
   }
 }
@@ -89,6 +101,9 @@ describe('Classroom media in Chromium (fake devices)', () => {
     expect(Object.keys((await stats(teacher)).decoded)).toEqual([]);
     // The teacher splits its (default) budget over four video receivers.
     expect(await teacher.evaluate(() => window.room.classroom.media.perReceiverBitrate())).toBe(625_000);
+    await teacher.waitForFunction(() => { const b = window.room.maxBitrates(); return b.length === 4 && b.every((x) => x === 625_000); }, undefined, { timeout: 10_000 });
+    await teacher.evaluate(() => window.room.classroom.media.setUplinkBudget(1_000_000));
+    await teacher.waitForFunction(() => window.room.maxBitrates().every((x) => x === 250_000), undefined, { timeout: 10_000 });
 
     await teacher.evaluate(() => window.room.classroom.setStage('s2'));
     for (const page of [teacher, s1, s3, s4]) await decodesFrom(page, 's2');
@@ -116,6 +131,12 @@ describe('Classroom media in Chromium (fake devices)', () => {
 
     await s4.evaluate(() => window.room.chat('after unstage'));
     for (const page of [teacher, s1, s2, s3]) await page.waitForFunction(() => window.room.chatTexts().includes('after unstage'), undefined, { timeout: 10_000 });
+    // A teacher's mute request mutes the student's microphone locally.
+    await s1.evaluate(() => window.room.classroom.media.setMicrophone(true));
+    expect(await s1.evaluate(() => window.room.classroom.media.localStream!.getAudioTracks()[0]!.enabled)).toBe(true);
+    await teacher.evaluate(() => window.room.classroom.requestMute('s1', true));
+    await s1.waitForFunction(() => window.room.classroom.media.localStream!.getAudioTracks()[0]!.enabled === false, undefined, { timeout: 10_000 });
+
     await Promise.all([teacher, ...students].map((p) => p.context().close()));
   }, 120_000);
 
