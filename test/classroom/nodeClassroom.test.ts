@@ -16,6 +16,9 @@ let relay: Relay | undefined;
 const rooms: Classroom[] = [];
 afterEach(async () => {
   for (const c of rooms.splice(0)) c.leave();
+  // The provider closes its RTCPeerConnections 500 ms after leaving; let that happen before the worker may exit
+  // (@roamhq/wrtc can crash when peer connections are torn down at process exit).
+  await new Promise((r) => setTimeout(r, 800));
   await relay?.close();
   relay = undefined;
 });
