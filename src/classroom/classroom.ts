@@ -12,7 +12,7 @@ import { whiteboardType } from '../doctypes/whiteboard.js';
 import { ClassroomMedia, type ConnectionQuality, type MediaKind } from '../media/classroomMedia.js';
 import { MESSAGE_SIGNED_CONTROL } from '../protocol/messageTypes.js';
 import { PeerclassProvider } from '../provider/peerclassProvider.js';
-import { classroomTopology, isTeacher, meshTopology, withoutPeers, type Role } from '../topology/index.js';
+import { classroomTopology, isTeacher, meshTopology, withoutPeers, type Role, type Topology } from '../topology/index.js';
 import type { RtcImplementation } from '../transport/peerConnection.js';
 import type { WebSocketConstructorLike } from '../transport/signalingClient.js';
 
@@ -46,6 +46,8 @@ export interface ClassroomOptions {
   uplinkBudget?: number;
   /** Receives reasons for dropped or ignored peer input. */
   log?: (reason: string) => void;
+  /** Interval of the `getStats` quality poll (and bitrate refresh), ms; 0 turns it off. Default 2000. */
+  statsIntervalMs?: number;
   /**
    * `'classroom'` (default): star around the teacher plus the stage, media per `shouldSendMedia` (topology).
    * `'mesh'`: everyone connects to and sends media to everyone (small groups; the benchmark's baseline).
@@ -133,6 +135,9 @@ function randomPeerId(): string {
  */
 const REMOVAL_GRACE_MS = 600;
 
+/** How long a joining student waits to hear of the teacher before falling back to a mesh with the other students. */
+const TEACHER_SETTLE_MS = 1500;
+
 /**
  * One class: documents + peers + roles + media, with typed events.
  *
@@ -159,6 +164,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
   private endedEmitted = false;
   private left = false;
   private removalTimer: ReturnType<typeof setTimeout> | null = null;
+  private settleTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** Joins a class. Resolves once the control state held in `options.doc` (if any) is verified. */
   static async create(options: ClassroomOptions): Promise<Classroom> {
@@ -192,10 +198,21 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     }
 
     const mesh = options.mode === 'mesh';
-    const topology = withoutPeers(
-      mesh ? meshTopology : classroomTopology({ getStage: () => this.control.stage(), teacherKey: options.teacherKey }),
-      () => this.control.removed(),
-    );
+    const classroom = classroomTopology({ getStage: () => this.control.stage(), teacherKey: options.teacherKey });
+    const joinedAt = Date.now();
+    const settled: Topology = {
+      name: classroom.name,
+      neighbours: (self, known) => {
+        // Announcements arrive one by one: a student that heard of other students before the teacher would open
+        // fallback-mesh links only to close them a moment later. Hold student–student links until the teacher is
+        // heard of or the settle time passed (then the no-teacher mesh applies).
+        const teacherKnown = [self, ...known].some((p) => isTeacher(p, options.teacherKey));
+        if (!teacherKnown && Date.now() - joinedAt < TEACHER_SETTLE_MS) return new Set();
+        return classroom.neighbours(self, known);
+      },
+    };
+    const topology = withoutPeers(mesh ? meshTopology : settled, () => this.control.removed());
+    this.settleTimer = setTimeout(() => { this.settleTimer = null; this.provider.refreshTopology(); }, TEACHER_SETTLE_MS);
     this.provider = new PeerclassProvider(options.classId, this.ydoc, {
       signaling: options.signaling, secret: options.secret, rtc: options.rtc, WebSocket: options.WebSocket,
       iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy, topology, peerId: this.peerId,
@@ -213,7 +230,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       provider: this.provider, teacherKey: options.teacherKey, getStage: () => this.control.stage(),
       screenStreamOf: (peerId) => this.presenceOf(peerId)?.screen ?? null,
       onScreenStream: (id) => this.updatePresence({ screen: id }),
-      mediaDevices: options.mediaDevices, uplinkBudget: options.uplinkBudget, ...(mesh ? { sendRule: () => true } : {}),
+      mediaDevices: options.mediaDevices, uplinkBudget: options.uplinkBudget, statsIntervalMs: options.statsIntervalMs, ...(mesh ? { sendRule: () => true } : {}),
       callbacks: {
         trackSubscribed: (e) => this.emit('track-subscribed', [e]),
         trackUnsubscribed: (e) => this.emit('track-unsubscribed', [e]),
@@ -338,6 +355,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     if (this.left) return;
     this.left = true;
     if (this.removalTimer !== null) clearTimeout(this.removalTimer);
+    if (this.settleTimer !== null) clearTimeout(this.settleTimer);
     this.provider.awareness.off('change', this.onAwarenessChange);
     this.control.off('change', this.onControlChange);
     this.media.destroy();

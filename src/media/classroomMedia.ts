@@ -43,7 +43,7 @@ export interface ClassroomMediaOptions {
   callbacks: MediaCallbacks;
   /** `getUserMedia`/`getDisplayMedia` source; default `navigator.mediaDevices`. */
   mediaDevices?: Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'>;
-  /** Interval of the `getStats` quality poll and the bitrate refresh. Default 2000 ms. */
+  /** Interval of the `getStats` quality poll and the bitrate refresh. Default 2000 ms; 0 turns it off. */
   statsIntervalMs?: number;
   /** Initial teacher uplink budget in bits per second. Default 2.5 Mbit/s. */
   uplinkBudget?: number;
@@ -99,7 +99,8 @@ export class ClassroomMedia {
     this.budget = options.uplinkBudget ?? DEFAULT_UPLINK_BUDGET;
     options.provider.on('peer-connection', this.onPeerConnection);
     for (const connection of options.provider.connections().values()) this.watch(connection);
-    this.statsTimer = setInterval(() => { void this.poll(); }, options.statsIntervalMs ?? 2000);
+    const interval = options.statsIntervalMs ?? 2000;
+    if (interval > 0) this.statsTimer = setInterval(() => { void this.poll(); }, interval);
   }
 
   /** The local camera + microphone stream (null until one of them is on). */
