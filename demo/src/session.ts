@@ -1,6 +1,6 @@
 import { Classroom, createClassDoc, persistToIndexedDb } from 'peerclass';
 import type {
-  BoardHistory, Chat, ClassroomMedia, IndexedDbPersistence, MediaKind, PeerclassProvider, Presentation, Role, TeacherIdentity, Whiteboard,
+  BoardHistory, Chat, ClassroomMedia, ConnectionQuality, IndexedDbPersistence, MediaKind, PeerclassProvider, Presentation, Role, TeacherIdentity, Whiteboard,
 } from 'peerclass';
 import { chatType, historyType, presentationType, whiteboardType } from 'peerclass';
 import type * as Y from 'yjs';
@@ -27,6 +27,10 @@ export interface Participant {
   onStage: boolean;
   connected: boolean;
   self: boolean;
+  /** Last measured connection quality to this peer; undefined for ourselves or before the first measurement. */
+  quality: ConnectionQuality | undefined;
+  /** Whether the teacher's latest signed request for this peer (or for everyone) is "muted". */
+  mutedByTeacher: boolean;
 }
 
 /** Connection state for the status bar. */
@@ -128,6 +132,7 @@ export class ClassSession {
     on('participants', changed);
     on('stage', changed);
     on('hands', changed);
+    on('quality', changed);
     on('removed', () => this.finish('removed'));
     on('ended', () => this.finish('ended'));
     on('track-subscribed', ({ peerId, stream, kind }: RemoteMedia) => {
@@ -205,10 +210,13 @@ export class ClassSession {
 
   /** Everyone in the class (ourselves included), teacher first, then by name. */
   participants(): Participant[] {
+    const control = this.classroom.control;
     return this.classroom.participants()
       .map((p) => ({
         peerId: p.peerId, name: p.name.slice(0, 80), role: p.role, handRaisedAt: p.handRaisedAt,
         onStage: p.onStage, connected: p.connected, self: p.peerId === this.peerId,
+        quality: p.quality ?? this.media.qualityOf(p.peerId),
+        mutedByTeacher: p.role === 'student' && control.muteRequestFor(p.peerId) === true,
       }))
       .sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'teacher' ? -1 : 1));
   }
@@ -227,6 +235,27 @@ export class ClassSession {
   /** The camera stream of a peer, if we receive one. */
   remoteStream(peerId: string): MediaStream | null {
     return this.remote.get(peerId)?.stream ?? null;
+  }
+
+  /** Screen shares we receive (at most one per peer), teacher's first. */
+  remoteScreens(): RemoteMedia[] {
+    const teacher = this.participants().find((p) => p.role === 'teacher')?.peerId;
+    return [...this.remote.values()].filter((m) => m.kind === 'screen').sort((a, b) => Number(b.peerId === teacher) - Number(a.peerId === teacher));
+  }
+
+  /** Whether we may share our screen: the teacher always, a student only while on stage (others would not receive it). */
+  canShareScreen(): boolean {
+    return this.role === 'teacher' || this.stage() === this.peerId;
+  }
+
+  /** Whether the teacher's latest signed request asks us to stay muted. */
+  mutedByTeacher(): boolean {
+    return this.role === 'student' && this.classroom.control.muteRequestFor(this.peerId) === true;
+  }
+
+  /** The slide students should see, from the teacher's signed control state; null before the teacher set one. */
+  signedSlide(): { slideIndex: number; follow: boolean } | null {
+    return this.classroom.control.slide();
   }
 
   /** Raise this participant's hand. */
@@ -253,6 +282,16 @@ export class ClassSession {
   /** Teacher: ask everyone to mute. */
   async muteAll(): Promise<void> {
     if (this.role === 'teacher') await this.classroom.requestMute('all', true);
+  }
+
+  /** Teacher: ask one student to mute or unmute (signed; newer than an earlier "mute all", so it overrides it for them). */
+  async requestMute(peerId: string, muted: boolean): Promise<void> {
+    if (this.role === 'teacher') await this.classroom.requestMute(peerId, muted);
+  }
+
+  /** Teacher: set the slide students follow, as a signed statement (the slide index in the presentation's order). */
+  async setSlide(index: number, follow: boolean): Promise<void> {
+    if (this.role === 'teacher') await this.classroom.setSlide(index, follow);
   }
 
   /** Teacher: remove a student from the class. */

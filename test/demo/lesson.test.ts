@@ -189,6 +189,8 @@ describe('classroom app (built, served by the relay)', () => {
     expect(firstSlideInk).toBeGreaterThan(10_000);
     await teacher.click('[data-testid=slide-next]');
     for (const p of [ada, ben]) await expect.poll(() => p.getAttribute(slides, 'data-slide-index'), { timeout: 10_000 }).toBe('1');
+    // Students follow the teacher's signed slide statement, not the shared doc's state.
+    for (const p of [ada, ben]) expect(await p.getAttribute(slides, 'data-source')).toBe('signed');
     // Slide two's block is narrower: the student's canvas really shows the other page.
     await expect.poll(() => inkPixels(ben, slides), { timeout: 10_000 }).toBeLessThan(firstSlideInk * 0.7);
     // Ada stops following; the teacher goes back; only Ben follows.
@@ -239,6 +241,27 @@ describe('classroom app (built, served by the relay)', () => {
     await expect.poll(() => videoWidth(cleo), { timeout: 20_000 }).toBeGreaterThan(0);
     await cleo.screenshot({ path: join(ARTIFACTS, '09-teacher-video-student.png') });
 
+    // --- Cleo turns her camera on and is staged: Dev and the teacher see her video in the stage tile ---
+    await cleo.click('[data-testid=camera-toggle]');
+    await expect.poll(() => cleo.getAttribute('[data-testid=camera-toggle]', 'aria-pressed'), { timeout: 10_000 }).toBe('true');
+    const cleoRow = teacher.locator('[data-testid=participant][data-name=Cleo]');
+    await cleoRow.locator('[data-testid=stage-button]').click();
+    const stageWidth = (p: Page): Promise<number> =>
+      p.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid=video-stage]')?.videoWidth ?? 0);
+    await expect.poll(() => stageWidth(dev), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => stageWidth(teacher), { timeout: 20_000 }).toBeGreaterThan(0);
+    // Only the staged student may share a screen (the teacher always may).
+    expect(await cleo.locator('[data-testid=screen-toggle]').count()).toBe(1);
+    expect(await dev.locator('[data-testid=screen-toggle]').count()).toBe(0);
+    await dev.screenshot({ path: join(ARTIFACTS, '09b-staged-video-student.png') });
+    await cleoRow.locator('[data-testid=unstage-button]').click();
+    await expect.poll(() => dev.locator('[data-testid=tile-stage]').count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => teacher.locator('[data-testid=tile-stage]').count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => cleo.locator('[data-testid=screen-toggle]').count(), { timeout: 10_000 }).toBe(0);
+
+    // --- connection quality: the teacher's list rates each student from getStats ---
+    await expect.poll(() => cleoRow.locator('[data-testid=quality]').getAttribute('data-quality'), { timeout: 15_000 }).toMatch(/^(good|fair|poor)$/);
+
     // --- lock board: the student's drawing tools are off and a stroke does not land ---
     await teacher.click('[data-testid=lock-board]');
     await expect.poll(() => cleo.getAttribute('[data-testid=board]', 'data-locked'), { timeout: 10_000 }).toBe('true');
@@ -252,7 +275,25 @@ describe('classroom app (built, served by the relay)', () => {
     await expect.poll(() => boardCount(teacher), { timeout: 10_000 }).toBe(1);
 
     // --- mute all: the student is told the teacher muted them ---
+    await cleo.click('[data-testid=mic-toggle]');
+    await expect.poll(() => cleo.getAttribute('[data-testid=mic-toggle]', 'aria-pressed'), { timeout: 10_000 }).toBe('true');
     await teacher.click('[data-testid=mute-all]');
+    await cleo.waitForSelector('[data-testid=muted-by-teacher]', { timeout: 10_000 });
+    // Her mic button shows the request and cannot override it.
+    const cleoMic = cleo.locator('[data-testid=mic-toggle]');
+    expect(await cleoMic.getAttribute('aria-pressed')).toBe('false');
+    expect(await cleoMic.isDisabled()).toBe(true);
+
+    // --- per-student unmute, then mute again ---
+    const cleoMute = teacher.locator('[data-testid=participant][data-name=Cleo] [data-testid=mute-button]');
+    await expect.poll(() => cleoMute.getAttribute('data-muted'), { timeout: 10_000 }).toBe('true');
+    await cleoMute.click();
+    await expect.poll(() => cleo.locator('[data-testid=muted-by-teacher]').count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => cleoMic.getAttribute('aria-pressed')).toBe('true');
+    // Dev is still under "mute all": the per-student request only covers Cleo.
+    expect(await teacher.locator('[data-testid=participant][data-name=Dev] [data-testid=mute-button]').getAttribute('data-muted')).toBe('true');
+    await expect.poll(() => cleoMute.getAttribute('data-muted'), { timeout: 10_000 }).toBe('false');
+    await cleoMute.click();
     await cleo.waitForSelector('[data-testid=muted-by-teacher]', { timeout: 10_000 });
 
     // --- remove Dev: he sees the removed screen, the teacher's list drops him ---
