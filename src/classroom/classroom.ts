@@ -165,6 +165,14 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
   private left = false;
   private removalTimer: ReturnType<typeof setTimeout> | null = null;
   private settleTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Teachers whose presence left (graceful leave, or unreachable). Signaling never forgets a peer, so without
+   * this a departed teacher would still count as present and students would stay in a star around nobody.
+   * A peer leaves this set when it connects again (it dials us or answers our dial).
+   */
+  private readonly departed = new Set<string>();
+  /** Peer id per awareness client, remembered so a removed state can still be attributed. */
+  private readonly clientPeers = new Map<number, string>();
 
   /** Joins a class. Resolves once the control state held in `options.doc` (if any) is verified. */
   static async create(options: ClassroomOptions): Promise<Classroom> {
@@ -211,7 +219,11 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
         return classroom.neighbours(self, known);
       },
     };
-    const topology = withoutPeers(mesh ? meshTopology : settled, () => this.control.removed());
+    const topology = withoutPeers(mesh ? meshTopology : settled, () => {
+      const excluded = this.control.removed();
+      for (const peerId of this.departed) excluded.add(peerId);
+      return excluded;
+    });
     this.settleTimer = setTimeout(() => { this.settleTimer = null; this.provider.refreshTopology(); }, TEACHER_SETTLE_MS);
     this.provider = new PeerclassProvider(options.classId, this.ydoc, {
       signaling: options.signaling, secret: options.secret, rtc: options.rtc, WebSocket: options.WebSocket,
@@ -253,6 +265,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       this.media.reevaluate();
     });
     this.provider.awareness.on('change', this.onAwarenessChange);
+    this.provider.on('peer-connection', this.onPeerConnection);
     this.provider.awareness.setLocalStateField(CLASSROOM_AWARENESS_FIELD, this.presence);
     this.provider.connect();
   }
@@ -357,6 +370,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     if (this.removalTimer !== null) clearTimeout(this.removalTimer);
     if (this.settleTimer !== null) clearTimeout(this.settleTimer);
     this.provider.awareness.off('change', this.onAwarenessChange);
+    this.provider.off('peer-connection', this.onPeerConnection);
     this.control.off('change', this.onControlChange);
     this.media.destroy();
     this.provider.destroy();
@@ -391,7 +405,32 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     if (!this.left) this.provider.awareness.setLocalStateField(CLASSROOM_AWARENESS_FIELD, this.presence);
   }
 
-  private readonly onAwarenessChange = (): void => {
+  private readonly onPeerConnection = (_connection: unknown, peer: { peerId: string }): void => {
+    // A departed peer that dials us again (e.g. the teacher back online) is present again.
+    if (this.departed.delete(peer.peerId)) queueMicrotask(() => { if (!this.left) this.provider.refreshTopology(); });
+  };
+
+  private readonly onAwarenessChange = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
+    const states = this.provider.awareness.getStates();
+    for (const clientId of [...added, ...updated]) {
+      const peerId = readPresence(states.get(clientId))?.peerId;
+      if (peerId !== undefined) { this.clientPeers.set(clientId, peerId); this.departed.delete(peerId); }
+    }
+    let left = false;
+    for (const clientId of removed) {
+      const peerId = this.clientPeers.get(clientId);
+      this.clientPeers.delete(clientId);
+      if (peerId === undefined || peerId === this.peerId) continue;
+      // Another client of the same peer id (a reload) may already be present.
+      if ([...this.clientPeers.values()].includes(peerId)) continue;
+      // Only the teacher: the engine also drops the presence of peers that are merely unreachable for a moment
+      // (a student behind the departed hub), and excluding those would keep the fallback mesh from forming.
+      const info = this.provider.knownPeers().find((p) => p.peerId === peerId);
+      if (info === undefined || !isTeacher(info, this.teacherKey)) continue;
+      this.departed.add(peerId);
+      left = true;
+    }
+    if (left) this.provider.refreshTopology();
     this.emitParticipants();
   };
 

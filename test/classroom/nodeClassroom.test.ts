@@ -104,6 +104,27 @@ describe('Classroom over @roamhq/wrtc through the real relay (no media)', () => 
     await waitUntil(() => s2.doc(chatType).messages().some((m) => m.text === 'after removal'), 'data still flows after removal');
   }, 60_000);
 
+  it('teacher offline: students fall back to a mesh and keep working; the returning teacher gets everything and the star is restored', async () => {
+    const s = await setup();
+    const teacher = await join(s, 't-teacher', true);
+    const [a, b] = [await join(s, 'a'), await join(s, 'b')] as [Classroom, Classroom];
+    const all = [teacher, a, b];
+    await until('star', all, () => sameSet(linked(teacher), ['a', 'b']) && sameSet(linked(a), ['t-teacher']) && sameSet(linked(b), ['t-teacher']), 30_000);
+    await teacher.lockBoard(true);
+    await waitUntil(() => a.control.boardLocked() && b.control.boardLocked(), 'lock reaches students');
+
+    teacher.leave();
+    await until('students mesh without the teacher', [a, b], () => sameSet(linked(a), ['b']) && sameSet(linked(b), ['a']), 20_000);
+    a.doc(chatType).send('while the teacher is away');
+    await waitUntil(() => b.doc(chatType).messages().some((m) => m.text === 'while the teacher is away'), 'students sync directly');
+
+    const back = await join(s, 't-teacher', true);
+    await until('star again', [back, a, b], () => sameSet(linked(back), ['a', 'b']) && sameSet(linked(a), ['t-teacher']) && sameSet(linked(b), ['t-teacher']), 30_000);
+    await waitUntil(() => back.doc(chatType).messages().some((m) => m.text === 'while the teacher is away'), 'returning teacher gets the students\' work');
+    // Its fresh document got the signed lock back from the students.
+    await waitUntil(() => back.control.boardLocked(), 'returning teacher sees its earlier lock');
+  }, 60_000);
+
   it('raised hands form a queue in raise order; teacher-only actions refuse students', async () => {
     const s = await setup();
     const teacher = await join(s, 't-teacher', true);
