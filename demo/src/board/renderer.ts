@@ -30,8 +30,19 @@ interface Cached {
  * element version and kept as Path2D; an added element on top of the page is painted alone, and
  * anything else (update, removal, pan, zoom) repaints from the cached paths, skipping elements outside the view.
  */
+/** A 2D context the renderer paints with: the board is painted in offscreen buffers, then shown. */
+export type BoardContext2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+
 export class BoardRenderer {
-  private readonly ctx: CanvasRenderingContext2D;
+  /** The visible canvas; only ever receives whole-frame blits of {@link front}. */
+  private readonly screen: CanvasRenderingContext2D;
+  /**
+   * Painting happens in an offscreen front buffer. A pan shifts it into the back buffer and swaps: copying a
+   * canvas onto itself makes Chromium snapshot it first (~5 ms at 1280×800), a blit between buffers is ~1 ms.
+   */
+  private front: OffscreenCanvas;
+  private back: OffscreenCanvas;
+  private ctx: BoardContext2D;
   private readonly cache = new Map<string, Cached>();
   private view: Viewport = { x: 0, y: 0, scale: 1 };
   private pageId: string;
@@ -40,21 +51,29 @@ export class BoardRenderer {
   private dpr = 1;
   private topZ = -Infinity;
   private frame: number | null = null;
+  /**
+   * The page's elements in paint order as of the last full redraw (plus incremental additions). Reading
+   * them back from the board walks the Yjs structure (~8 ms for 10k strokes), too slow for every pan frame.
+   */
+  private ordered: Cached[] | null = null;
   /** Paints requested by the last full redraw, for tests and the benchmark. */
   fullRedraws = 0;
   /** Elements painted alone (incremental path). */
   incrementalPaints = 0;
   /** Background under the page (slides paint their image here). */
-  background: ((ctx: CanvasRenderingContext2D) => void) | null = null;
+  background: ((ctx: BoardContext2D) => void) | null = null;
 
   constructor(
     readonly canvas: HTMLCanvasElement,
     private source: BoardSource,
     pageId: string,
   ) {
-    const ctx = canvas.getContext('2d');
-    if (ctx === null) throw new Error('2d canvas not available');
-    this.ctx = ctx;
+    const screen = canvas.getContext('2d');
+    if (screen === null) throw new Error('2d canvas not available');
+    this.screen = screen;
+    this.front = new OffscreenCanvas(canvas.width, canvas.height);
+    this.back = new OffscreenCanvas(canvas.width, canvas.height);
+    this.ctx = context(this.front);
     this.pageId = pageId;
   }
 
@@ -62,6 +81,7 @@ export class BoardRenderer {
   setSource(source: BoardSource): void {
     this.source = source;
     this.cache.clear();
+    this.ordered = null;
     this.redraw();
   }
 
@@ -69,6 +89,7 @@ export class BoardRenderer {
   setPage(pageId: string): void {
     if (pageId === this.pageId) return;
     this.pageId = pageId;
+    this.ordered = null;
     this.redraw();
   }
 
@@ -101,16 +122,29 @@ export class BoardRenderer {
     // Snap to whole device pixels so the shifted copy stays sharp.
     this.view = { scale: view.scale, x: old.x - dx / k, y: old.y - dy / k };
     if (dx === 0 && dy === 0) return;
+    const previous = this.front;
+    [this.front, this.back] = [this.back, this.front];
+    this.ctx = context(this.front);
     const ctx = this.ctx;
     ctx.save();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.globalCompositeOperation = 'copy';
-    ctx.drawImage(this.canvas, dx, dy);
+    ctx.drawImage(previous, dx, dy);
     ctx.restore();
     if (dx > 0) this.paintRegion(0, 0, dx, h);
     if (dx < 0) this.paintRegion(w + dx, 0, w, h);
     if (dy > 0) this.paintRegion(0, 0, w, dy);
     if (dy < 0) this.paintRegion(0, h + dy, w, h);
+    this.present();
+  }
+
+  /** Shows the front buffer on the visible canvas. */
+  private present(): void {
+    this.screen.save();
+    this.screen.setTransform(1, 0, 0, 1, 0, 0);
+    this.screen.globalCompositeOperation = 'copy';
+    this.screen.drawImage(this.front, 0, 0);
+    this.screen.restore();
   }
 
   /** Match the canvas' backing store to its CSS size. */
@@ -120,6 +154,10 @@ export class BoardRenderer {
     this.dpr = dpr;
     this.canvas.width = Math.round(this.cssWidth * dpr);
     this.canvas.height = Math.round(this.cssHeight * dpr);
+    for (const b of [this.front, this.back]) {
+      b.width = this.canvas.width;
+      b.height = this.canvas.height;
+    }
     this.redraw();
   }
 
@@ -154,6 +192,7 @@ export class BoardRenderer {
       }
     }
     if (full) {
+      this.ordered = null;
       this.scheduleRedraw();
       return;
     }
@@ -161,9 +200,12 @@ export class BoardRenderer {
     this.applyTransform();
     for (const el of added) {
       this.paint(el);
+      // On top of everything painted so far, so appending keeps paint order.
+      this.ordered?.push(this.cached(el));
       this.incrementalPaints++;
     }
     this.ctx.restore();
+    if (added.length > 0) this.present();
   }
 
   /** Repaint on the next animation frame (coalesces bursts of changes). */
@@ -183,11 +225,14 @@ export class BoardRenderer {
     }
     this.fullRedraws++;
     this.topZ = -Infinity;
-    this.paintRegion(0, 0, this.canvas.width, this.canvas.height, true);
+    // A full redraw re-reads the board: callers use it after changes that did not come through applyChange.
+    this.ordered = null;
+    this.paintRegion(0, 0, this.canvas.width, this.canvas.height);
+    this.present();
   }
 
   /** Repaint a rectangle of the canvas (device pixels): only elements whose bounds meet it. */
-  private paintRegion(px0: number, py0: number, px1: number, py1: number, trackTop = false): void {
+  private paintRegion(px0: number, py0: number, px1: number, py1: number): void {
     const ctx = this.ctx;
     ctx.save();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -203,9 +248,16 @@ export class BoardRenderer {
     const vy0 = this.view.y + py0 / k;
     const vx1 = this.view.x + px1 / k;
     const vy1 = this.view.y + py1 / k;
-    for (const el of this.source.elements(this.pageId)) {
-      if (trackTop && el.z > this.topZ) this.topZ = el.z;
-      const c = this.cached(el);
+    let list = this.ordered;
+    if (list === null) {
+      list = [];
+      for (const el of this.source.elements(this.pageId)) {
+        if (el.z > this.topZ) this.topZ = el.z;
+        list.push(this.cached(el));
+      }
+      this.ordered = list;
+    }
+    for (const c of list) {
       if (c.x1 < vx0 || c.x0 > vx1 || c.y1 < vy0 || c.y0 > vy1) continue;
       this.paintCached(c);
     }
@@ -285,6 +337,12 @@ export class BoardRenderer {
     }
     ctx.stroke(c.path);
   }
+}
+
+function context(canvas: OffscreenCanvas): OffscreenCanvasRenderingContext2D {
+  const ctx = canvas.getContext('2d');
+  if (ctx === null) throw new Error('2d offscreen canvas not available');
+  return ctx;
 }
 
 /** Path of an element in board coordinates (null for text, painted with fillText). */
