@@ -205,7 +205,15 @@ export class BoardRenderer {
       this.incrementalPaints++;
     }
     this.ctx.restore();
-    if (added.length > 0) this.present();
+    if (added.length === 0) return;
+    // The same few elements on the visible canvas: cheaper than blitting the whole frame for one stroke.
+    const buffer = this.ctx;
+    this.ctx = this.screen;
+    this.ctx.save();
+    this.applyTransform();
+    for (const el of added) this.paintCached(this.cached(el));
+    this.ctx.restore();
+    this.ctx = buffer;
   }
 
   /** Repaint on the next animation frame (coalesces bursts of changes). */
