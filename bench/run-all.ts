@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 
 const runs: Array<{ script: string; name: string; args: string[] }> = [
   { script: 'bench/relay.ts', name: 'relay', args: [] },
+  { script: 'bench/relay.ts', name: 'relay-burst', args: ['--burst', '6'] },
   { script: 'bench/sync.ts', name: 'sync-5', args: ['--peers', '5'] },
   { script: 'bench/sync.ts', name: 'sync-10', args: ['--peers', '10'] },
   { script: 'bench/docs.ts', name: 'docs', args: [] },

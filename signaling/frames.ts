@@ -21,6 +21,23 @@ export function encodeTextFrame(payload: Buffer): Buffer {
  */
 export function sendPrebuiltFrame(socket: WebSocket, frame: Buffer, payload: Buffer): void {
   const raw = (socket as unknown as { _socket?: Socket })._socket;
-  if (raw !== undefined && typeof raw.write === 'function' && raw.writable) raw.write(frame);
-  else socket.send(payload, { binary: false });
+  if (raw === undefined || typeof raw.write !== 'function' || !raw.writable) {
+    socket.send(payload, { binary: false });
+    return;
+  }
+  // Signaling is bursty (an offer, then a run of ICE candidates): frames for one socket produced in the same
+  // tick leave in one write instead of one syscall each.
+  if (!corked.has(raw)) {
+    raw.cork();
+    corked.add(raw);
+    if (corked.size === 1) process.nextTick(uncorkAll);
+  }
+  raw.write(frame);
+}
+
+const corked = new Set<Socket>();
+
+function uncorkAll(): void {
+  for (const raw of corked) raw.uncork();
+  corked.clear();
 }

@@ -81,6 +81,20 @@ describe('y-webrtc topic protocol', () => {
   });
 });
 
+describe('bursts', () => {
+  it('delivers a burst of publishes (coalesced into few writes) whole and in order to every receiver', async () => {
+    const r = await relay();
+    const [sender, ...receivers] = await Promise.all([client(r), client(r), client(r), client(r)]);
+    for (const x of receivers) x.send({ type: 'subscribe', topics: ['burst'] });
+    await waitUntil(() => r.topicCount() === 1, 'topic');
+    for (let i = 0; i < 50; i++) sender!.send({ type: 'publish', topic: 'burst', data: { i, pad: 'p'.repeat(i * 40) } });
+    for (const x of receivers) {
+      await waitUntil(() => x.received.length === 50, 'fifty deliveries');
+      expect(x.received.map((m) => (m as { data: { i: number } }).data.i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    }
+  });
+});
+
 describe('hostile input', () => {
   const cases: Array<[string, string | Buffer, string]> = [
     ['malformed JSON', '{"type":"subscribe",', 'malformed'],
