@@ -11,9 +11,8 @@ import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { startRelay } from '../signaling/index.js';
 import { PeerclassProvider } from '../src/index.js';
-import type { RtcImplementation } from '../src/transport/peerConnection.js';
-import type { WebSocketConstructorLike } from '../src/transport/signalingClient.js';
 import { waitUntil } from './helpers/processes.js';
+import { NodeWebSocket, nodeRtc } from './helpers/nodeWebRtc.js';
 
 const blocks = [...readFileSync('README.md', 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((code) => /from 'peerclass'/.test(code));
 const dir = mkdtempSync(join(tmpdir(), 'peerclass-readme-'));
@@ -90,7 +89,7 @@ describe('README examples', () => {
     const other = new Y.Doc();
     const peer = new PeerclassProvider('class-42', other, {
       signaling: relay.url, secret: 'class secret from the join link',
-      rtc: wrtc as unknown as RtcImplementation, WebSocket: WebSocket as unknown as WebSocketConstructorLike,
+      rtc: nodeRtc, WebSocket: NodeWebSocket,
     });
     try {
       await waitUntil(() => other.getText('notes').toString() === 'hello class', 'the example document reaches another peer', 20_000);

@@ -6,12 +6,11 @@ import {
   Classroom, createTeacherIdentity, encodeSignedControl, randomClassId, randomSecret, signControl, chatType,
   type TeacherIdentity,
 } from '../../src/index.js';
-import type { WebSocketConstructorLike } from '../../src/transport/signalingClient.js';
-import type { RtcImplementation } from '../../src/transport/peerConnection.js';
 import { waitUntil } from '../helpers/processes.js';
+import { NodeWebSocket, nodeRtc } from '../helpers/nodeWebRtc.js';
 
-const rtc = wrtc as unknown as RtcImplementation;
-const WS = WebSocket as unknown as WebSocketConstructorLike;
+const rtc = nodeRtc;
+const WS = NodeWebSocket;
 let relay: Relay | undefined;
 const rooms: Classroom[] = [];
 afterEach(async () => {

@@ -4,12 +4,11 @@ import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { startRelay, type Relay } from '../../signaling/index.js';
 import { PeerclassProvider, type ProviderError } from '../../src/index.js';
-import type { WebSocketConstructorLike } from '../../src/transport/signalingClient.js';
-import type { RtcImplementation } from '../../src/transport/peerConnection.js';
 import { waitUntil } from '../helpers/processes.js';
+import { NodeWebSocket, nodeRtc } from '../helpers/nodeWebRtc.js';
 
-const rtc = wrtc as unknown as RtcImplementation;
-const WS = WebSocket as unknown as WebSocketConstructorLike;
+const rtc = nodeRtc;
+const WS = NodeWebSocket;
 let relay: Relay | undefined;
 const providers: PeerclassProvider[] = [];
 afterEach(async () => {

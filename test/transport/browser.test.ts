@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
-import wrtc from '@roamhq/wrtc';
 import { startRelay, type Relay } from '../../signaling/index.js';
-import type { RtcImplementation } from '../../src/transport/peerConnection.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { bundleForBrowser, servePages, type PageServer } from '../helpers/browserBundle.js';
 import { waitUntil } from '../helpers/processes.js';
 import { matchesPattern, patternBytes, startMeshPeer, type MeshPeer } from './meshPeer.js';
+import { nodeRtc } from '../helpers/nodeWebRtc.js';
 
 interface Api {
   start(url: string, roomId: string, secret: string, peerId: string): void;
@@ -54,7 +53,7 @@ describe('transport in Chromium (native RTCPeerConnection and WebSocket) with a 
     const [p1, p2] = await Promise.all([openPage(), openPage()]);
     await p1.evaluate(([u, r, s]) => window.peerTransport.start(u!, r!, s!, 'page-1'), [relay.url, room, secret]);
     await p2.evaluate(([u, r, s]) => window.peerTransport.start(u!, r!, s!, 'page-2'), [relay.url, room, secret]);
-    nodePeer = startMeshPeer({ url: relay.url, roomId: room, secret, peerId: 'node-3', rtc: wrtc as unknown as RtcImplementation, WebSocket });
+    nodePeer = startMeshPeer({ url: relay.url, roomId: room, secret, peerId: 'node-3', rtc: nodeRtc, WebSocket });
 
     try {
       await waitUntil(async () => {

@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import wrtc from '@roamhq/wrtc';
 import { startRelay, type Relay } from '../../signaling/index.js';
 import { SignalingClient, type SignalingError, type SignalingStatus } from '../../src/transport/signalingClient.js';
 import { deriveRoomKey, openJson, sealJson, topicForRoom } from '../../src/transport/signalingCrypto.js';
-import { PeerConnection, type RtcImplementation } from '../../src/transport/peerConnection.js';
+import { PeerConnection } from '../../src/transport/peerConnection.js';
 import type { Link } from '../../src/sync/link.js';
 import { waitUntil } from '../helpers/processes.js';
+import { nodeRtc } from '../helpers/nodeWebRtc.js';
 
 // A room id and secret with characters base64 never contains, so finding them in relay traffic is meaningful.
 const ROOM = `maths-4b room-${Math.random().toString(36).slice(2)}`;
@@ -183,7 +183,7 @@ describe('SignalingClient against the real relay', () => {
   });
 
   it('carries a real WebRTC negotiation: two PeerConnections open a link through the relay', async () => {
-    const rtc = wrtc as unknown as RtcImplementation;
+    const rtc = nodeRtc;
     const ids = ['peer-1', 'peer-2'] as const;
     const links = new Map<string, Link>();
     const pcs: PeerConnection[] = [];

@@ -1,9 +1,11 @@
 import wrtc from '@roamhq/wrtc';
 import type { Link } from '../../src/sync/link.js';
-import { PeerConnection, type RtcImplementation } from '../../src/transport/peerConnection.js';
+import { PeerConnection } from '../../src/transport/peerConnection.js';
 
 /** Test helper: two @roamhq/wrtc PeerConnections in one process, signals passed directly (asynchronously). */
-export const rtc = wrtc as unknown as RtcImplementation;
+import { nodeRtc } from '../helpers/nodeWebRtc.js';
+
+export const rtc = nodeRtc;
 
 export interface Pair { a: PeerConnection; b: PeerConnection; linkA: Promise<Link>; linkB: Promise<Link>; logs: string[] }
 
