@@ -1,10 +1,9 @@
 import wrtc from '@roamhq/wrtc';
 import type { Link } from '../../src/sync/link.js';
 import { PeerConnection } from '../../src/transport/peerConnection.js';
-
-/** Test helper: two @roamhq/wrtc PeerConnections in one process, signals passed directly (asynchronously). */
 import { nodeRtc } from '../helpers/nodeWebRtc.js';
 
+/** Test helper: two @roamhq/wrtc PeerConnections in one process, signals passed directly (asynchronously). */
 export const rtc = nodeRtc;
 
 export interface Pair { a: PeerConnection; b: PeerConnection; linkA: Promise<Link>; linkB: Promise<Link>; logs: string[] }
