@@ -1,4 +1,3 @@
-import wrtc from '@roamhq/wrtc';
 import type { Link } from '../../src/sync/link.js';
 import { PeerConnection } from '../../src/transport/peerConnection.js';
 import { nodeRtc } from '../helpers/nodeWebRtc.js';
