@@ -1,6 +1,6 @@
 import { Classroom, createClassDoc, persistToIndexedDb } from 'peerclass';
 import type {
-  BoardHistory, Chat, ClassroomMedia, ConnectionQuality, IndexedDbPersistence, MediaKind, PeerclassProvider, Presentation, Role, TeacherIdentity, Whiteboard,
+  BoardHistory, Chat, ClassroomMedia, Participant as ClassroomParticipant, ConnectionQuality, IndexedDbPersistence, MediaKind, PeerclassProvider, Presentation, Role, TeacherIdentity, Whiteboard,
 } from 'peerclass';
 import { chatType, historyType, presentationType, whiteboardType } from 'peerclass';
 import type * as Y from 'yjs';
@@ -19,13 +19,8 @@ export interface SessionOptions {
 }
 
 /** One person in the class, as the side panel shows them. */
-export interface Participant {
-  peerId: string;
-  name: string;
-  role: Role;
-  handRaisedAt: number | null;
-  onStage: boolean;
-  connected: boolean;
+/** One person in the class, as the side panel shows them: the framework's participant plus what the panel marks. */
+export interface Participant extends Omit<ClassroomParticipant, 'quality'> {
   self: boolean;
   /** Last measured connection quality to this peer; undefined for ourselves or before the first measurement. */
   quality: ConnectionQuality | undefined;
