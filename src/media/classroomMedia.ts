@@ -316,7 +316,10 @@ export class ClassroomMedia {
 
   private async applyBitrates(): Promise<void> {
     const cap = this.perReceiverBitrate();
-    for (const bySender of this.senders.values()) {
+    for (const [connection, bySender] of this.senders) {
+      // Chromium was seen to stop encoding for a sender whose parameters were set while its connection was still
+      // negotiating (10 frames, then none); the periodic poll applies the cap once the connection is settled.
+      if (connection.pc.connectionState !== 'connected' || connection.pc.signalingState !== 'stable') continue;
       for (const [track, sender] of bySender) {
         if (track.kind !== 'video') continue;
         try {

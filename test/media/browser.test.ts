@@ -105,6 +105,13 @@ describe('Classroom media in Chromium (fake devices)', () => {
     await teacher.evaluate(() => window.room.classroom.media.setUplinkBudget(1_000_000));
     await teacher.waitForFunction(() => window.room.maxBitrates().every((x) => x === 250_000), undefined, { timeout: 10_000 });
 
+    // A teacher's mute request mutes the student's microphone locally.
+    await s1.evaluate(() => window.room.classroom.media.setMicrophone(true));
+    expect(await s1.evaluate(() => window.room.classroom.media.localStream!.getAudioTracks()[0]!.enabled)).toBe(true);
+    await teacher.evaluate(() => window.room.classroom.requestMute('s1', true));
+    await s1.waitForFunction(() => window.room.classroom.media.localStream!.getAudioTracks()[0]!.enabled === false, undefined, { timeout: 10_000 });
+
+
     await teacher.evaluate(() => window.room.classroom.setStage('s2'));
     for (const page of [teacher, s1, s3, s4]) await decodesFrom(page, 's2');
     expect((await stats(s2)).outboundVideoBytes).toBeGreaterThan(0);
@@ -131,12 +138,6 @@ describe('Classroom media in Chromium (fake devices)', () => {
 
     await s4.evaluate(() => window.room.chat('after unstage'));
     for (const page of [teacher, s1, s2, s3]) await page.waitForFunction(() => window.room.chatTexts().includes('after unstage'), undefined, { timeout: 10_000 });
-    // A teacher's mute request mutes the student's microphone locally.
-    await s1.evaluate(() => window.room.classroom.media.setMicrophone(true));
-    expect(await s1.evaluate(() => window.room.classroom.media.localStream!.getAudioTracks()[0]!.enabled)).toBe(true);
-    await teacher.evaluate(() => window.room.classroom.requestMute('s1', true));
-    await s1.waitForFunction(() => window.room.classroom.media.localStream!.getAudioTracks()[0]!.enabled === false, undefined, { timeout: 10_000 });
-
     await Promise.all([teacher, ...students].map((p) => p.context().close()));
   }, 120_000);
 
