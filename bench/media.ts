@@ -14,7 +14,7 @@ import { benchArgs, printTable, round, writeJson } from './support/report.js';
 
 const args = benchArgs({ students: 6, windowMs: 10_000 });
 
-interface Result { videoUplinks: number; bytesPerSec: number; teacherCpuMs: number }
+interface Result { videoUplinks: number; bytesPerSec: number; teacherCpuMs: number; stageSwitchMs?: number }
 type Mode = 'classroom' | 'classroom-staged' | 'mesh';
 type Stats = Awaited<ReturnType<Window['room']['stats']>>;
 
@@ -54,7 +54,16 @@ async function run(mode: Mode): Promise<Result> {
       students.push(page);
     }
     const pages = [teacher, ...students];
-    if (mode === 'classroom-staged') await teacher.evaluate(() => window.room.classroom.setStage('s1'));
+    let stageSwitchMs: number | undefined;
+    if (mode === 'classroom-staged') {
+      // Stage switch: from the teacher's call to every other peer decoding the staged student's video.
+      for (const page of pages) await page.waitForFunction(() => window.room.stats().then((s) => (s.decoded.t ?? 0) > 0 || window.room.classroom.role === 'teacher'), undefined, { timeout: 120_000, polling: 500 });
+      const t0 = Date.now();
+      await teacher.evaluate(() => window.room.classroom.setStage('s1'));
+      await Promise.all(pages.filter((_, i) => i !== 1).map((page) => page.waitForFunction(
+        () => window.room.stats().then((s) => (s.decoded.s1 ?? 0) > 0), undefined, { timeout: 60_000, polling: 100 })));
+      stageSwitchMs = Date.now() - t0;
+    }
     // Every peer must be decoding everything it should before the window opens.
     const expectedSenders = (id: string): number => mode === 'mesh' ? args.students : mode === 'classroom' ? (id === 't' ? 0 : 1) : (id === 't' || id === 's1' ? 1 : 2);
     for (const [i, page] of pages.entries()) {
@@ -77,7 +86,10 @@ async function run(mode: Mode): Promise<Result> {
       for (const [remote, sent] of Object.entries(a.sentTo)) if (sent > (b.sentTo[remote] ?? 0)) videoUplinks++;
       bytes += a.totalBytesSent - b.totalBytesSent;
     }
-    return { videoUplinks, bytesPerSec: round(bytes / seconds, 0), teacherCpuMs: round((cpuAfter - cpuBefore) / seconds, 0) };
+    return {
+      videoUplinks, bytesPerSec: round(bytes / seconds, 0), teacherCpuMs: round((cpuAfter - cpuBefore) / seconds, 0),
+      ...(stageSwitchMs !== undefined ? { stageSwitchMs } : {}),
+    };
   } finally {
     await teacherBrowser.close();
     await studentBrowser.close();
@@ -99,6 +111,7 @@ try {
      ['classroom + stage', staged.videoUplinks, staged.bytesPerSec, staged.teacherCpuMs],
      ['mesh', mesh.videoUplinks, mesh.bytesPerSec, mesh.teacherCpuMs],
      ['classroom/mesh', ratio.videoUplinks, ratio.bytesPerSec, ratio.teacherCpuMs]]);
+  console.log(`stage switch (setStage → every other peer decodes the staged student): ${staged.stageSwitchMs} ms`);
   writeJson(args.json, { students: args.students, windowMs: args.windowMs, teacherCpuUnit: 'ms of CPU per second of wall time', classroom, classroomStaged: staged, mesh, ratio });
 } finally {
   await server.close();
