@@ -4,3 +4,4 @@ export * from './control.js';
 export { toBase64Url, fromBase64Url } from './base64url.js';
 export * from './controlState.js';
 export * from './message.js';
+export * from './teacherProof.js';

@@ -3,6 +3,7 @@ import type * as Y from 'yjs';
 import { ControlState } from '../authority/controlState.js';
 import { decodeSignedControl, type ControlBodies, type ControlKind } from '../authority/control.js';
 import type { TeacherIdentity } from '../authority/identity.js';
+import { signTeacherProof, verifyTeacherProof } from '../authority/teacherProof.js';
 import { DocumentSet } from '../doctypes/documentSet.js';
 import { chatType } from '../doctypes/chat.js';
 import { presentationType } from '../doctypes/presentation.js';
@@ -179,12 +180,14 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     if (options.identity !== undefined && options.identity.publicKey !== options.teacherKey) {
       throw new Error('Classroom.create: the identity does not hold the teacher key of this class (identity.publicKey !== teacherKey)');
     }
-    const classroom = new Classroom(options);
+    const peerId = options.peerId ?? randomPeerId();
+    const teacherProof = options.identity !== undefined ? await signTeacherProof(options.identity, options.classId, peerId) : undefined;
+    const classroom = new Classroom({ ...options, peerId }, teacherProof);
     await classroom.control.ready;
     return classroom;
   }
 
-  private constructor(options: ClassroomOptions) {
+  private constructor(options: ClassroomOptions, teacherProof: string | undefined) {
     super();
     this.peerId = options.peerId ?? randomPeerId();
     this.role = options.identity !== undefined ? 'teacher' : 'student';
@@ -228,7 +231,15 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     this.provider = new PeerclassProvider(options.classId, this.ydoc, {
       signaling: options.signaling, secret: options.secret, rtc: options.rtc, WebSocket: options.WebSocket,
       iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy, topology, peerId: this.peerId,
-      self: { role: this.role, name: this.name, ...(this.role === 'teacher' ? { teacherKey: options.teacherKey } : {}) },
+      self: { role: this.role, name: this.name, ...(teacherProof !== undefined ? { teacherKey: options.teacherKey, teacherProof } : {}) },
+      // The teacher key is in every join link: a teacher claim counts only with a signature by that key over the
+      // claimer's own peer id. Anyone else announcing the teacher role is treated as a student and reported.
+      verifyPeer: async (peer) => {
+        if (peer.role !== 'teacher') return peer;
+        if (peer.teacherKey === options.teacherKey && await verifyTeacherProof(options.teacherKey, options.classId, peer.peerId, peer.teacherProof)) return peer;
+        this.emit('rejected', [{ reason: 'forged-teacher: a peer claimed the teacher role without proof of the teacher key', writer: peer.peerId }]);
+        return { peerId: peer.peerId, role: 'student', ...(peer.name !== undefined ? { name: peer.name } : {}) };
+      },
       connect: false, log: options.log,
     });
     this.provider.engine.registerChannel(MESSAGE_SIGNED_CONTROL, (payload, { origin }) => {

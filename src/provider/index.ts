@@ -1,1 +1,1 @@
-export { PeerclassProvider, type PeerclassProviderOptions, type PeerclassProviderEvents, type ProviderError } from './peerclassProvider.js';
+export { PeerclassProvider, type PeerclassProviderOptions, type PeerclassProviderEvents, type ProviderError, type SelfInfo } from './peerclassProvider.js';

@@ -3,7 +3,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import type { IceServerConfig } from '../protocol/signaling.js';
 import { SyncEngine } from '../sync/syncEngine.js';
-import { meshTopology, type PeerInfo, type Role, type Topology } from '../topology/index.js';
+import { meshTopology, type PeerInfo, type Topology } from '../topology/index.js';
 import { PeerConnection, type RtcImplementation } from '../transport/peerConnection.js';
 import { SignalingClient, type SignalingError, type SignalingStatus, type WebSocketConstructorLike } from '../transport/signalingClient.js';
 
@@ -22,7 +22,12 @@ export interface PeerclassProviderOptions {
   /** Which peers connect directly. Default {@link meshTopology}. */
   topology?: Topology;
   /** What this peer announces about itself. Default `{ role: 'student' }`. */
-  self?: { role: Role; name?: string; teacherKey?: string };
+  self?: SelfInfo;
+  /**
+   * Decides what to believe of an announced peer before the topology sees it, e.g. checks a teacher's proof and
+   * returns the peer downgraded to a student when it fails. Until it resolves the peer counts as a plain student.
+   */
+  verifyPeer?: (peer: PeerInfo) => PeerInfo | Promise<PeerInfo>;
   /** This peer's id; default a random id. */
   peerId?: string;
   /** STUN/TURN servers in addition to those the relay hands out. */
@@ -38,6 +43,9 @@ export interface PeerclassProviderOptions {
   /** Receives a reason for everything dropped or ignored (bad peer input, refused signals). Default: nothing. */
   log?: (reason: string) => void;
 }
+
+/** What a peer announces about itself. */
+export type SelfInfo = Omit<PeerInfo, 'peerId'>;
 
 /** Peer-level error reported by {@link PeerclassProvider}. */
 export interface ProviderError {
@@ -77,6 +85,7 @@ function readPeerInfo(peerId: string, info: unknown): PeerInfo {
   const peer: PeerInfo = { peerId, role };
   if (typeof record.name === 'string') peer.name = record.name.slice(0, 200);
   if (typeof record.teacherKey === 'string' && record.teacherKey.length <= 200) peer.teacherKey = record.teacherKey;
+  if (typeof record.teacherProof === 'string' && record.teacherProof.length <= 200) peer.teacherProof = record.teacherProof;
   return peer;
 }
 
@@ -99,6 +108,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
   private readonly rtc: RtcImplementation;
   private readonly signalingClients: SignalingClient[] = [];
   private readonly known = new Map<string, PeerInfo>();
+  private readonly announceGeneration = new Map<string, number>();
   private readonly connectionsByPeer = new Map<string, PeerConnection>();
   private readonly relayIceServers = new Map<SignalingClient, IceServerConfig[]>();
   private readonly reconnectTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -181,7 +191,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
   }
 
   /** Changes what this peer announces (name, role) and tells the room. */
-  setSelf(self: { role: Role; name?: string; teacherKey?: string }): void {
+  setSelf(self: SelfInfo): void {
     this.self = { peerId: this.peerId, ...self };
     for (const client of this.signalingClients) client.announce(this.announcement());
     this.refreshTopology();
@@ -221,8 +231,22 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
 
   private onAnnounce(peerId: string, info: unknown): void {
     if (peerId === this.peerId || this.destroyed) return;
-    this.known.set(peerId, readPeerInfo(peerId, info));
-    this.refreshTopology();
+    const announced = readPeerInfo(peerId, info);
+    const verify = this.options.verifyPeer;
+    if (verify === undefined) {
+      this.known.set(peerId, announced);
+      this.refreshTopology();
+      return;
+    }
+    // Known at once (so its signals are accepted) but only as a plain student until verified.
+    if (!this.known.has(peerId)) this.known.set(peerId, { peerId, role: 'student', ...(announced.name !== undefined ? { name: announced.name } : {}) });
+    const generation = (this.announceGeneration.get(peerId) ?? 0) + 1;
+    this.announceGeneration.set(peerId, generation);
+    void Promise.resolve(verify(announced)).then((believed) => {
+      if (this.destroyed || this.announceGeneration.get(peerId) !== generation) return; // a newer announce won
+      this.known.set(peerId, { ...believed, peerId });
+      this.refreshTopology();
+    }, (error: unknown) => this.options.log?.(`could not verify peer ${peerId}: ${String(error)}`));
   }
 
   private onSignal(from: string, data: unknown): void {

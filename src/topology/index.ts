@@ -22,6 +22,8 @@ export interface PeerInfo {
    * `role: 'teacher'`; a topology created with a `teacherKey` counts a peer as teacher only when it matches.
    */
   teacherKey?: string;
+  /** The teacher's signature proving it holds `teacherKey` (see `signTeacherProof`); checked by the app, not here. */
+  teacherProof?: string;
 }
 
 /** A rule for which peers connect directly. */

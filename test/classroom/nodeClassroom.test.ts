@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import wrtc from '@roamhq/wrtc';
 import { WebSocket } from 'ws';
+import * as Y from 'yjs';
 import { startRelay, type Relay } from '../../signaling/index.js';
 import {
-  Classroom, createTeacherIdentity, encodeSignedControl, randomClassId, randomSecret, signControl, chatType,
+  Classroom, PeerclassProvider, createTeacherIdentity, encodeSignedControl, randomClassId, randomSecret, signControl, chatType,
   type TeacherIdentity,
 } from '../../src/index.js';
 import { waitUntil } from '../helpers/processes.js';
@@ -48,6 +49,27 @@ async function until(what: string, cs: Classroom[], predicate: () => boolean, ti
 const sameSet = (a: string[], b: string[]): boolean => a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
 
 describe('Classroom over @roamhq/wrtc through the real relay (no media)', () => {
+  it('a peer that claims the teacher role without the teacher\'s proof is treated as a student and reported', async () => {
+    const s = await setup();
+    const teacher = await join(s, 't-teacher', true);
+    const [s1, s2] = [await join(s, 's1'), await join(s, 's2')] as [Classroom, Classroom];
+    const reports: Array<{ reason: string; writer?: string }> = [];
+    s1.on('rejected', (r) => reports.push(r));
+    // Knows the link (hence the public key) and announces the teacher role with a made-up proof.
+    const impostor = new PeerclassProvider(s.classId, new Y.Doc(), {
+      signaling: s.url, secret: s.secret, rtc, WebSocket: WS, peerId: 'x-impostor',
+      self: { role: 'teacher', name: 'Totally the teacher', teacherKey: s.teacherKey, teacherProof: 'A'.repeat(86) },
+    });
+    try {
+      await until('the impostor is reported', [teacher, s1, s2], () => reports.some((r) => r.writer === 'x-impostor' && /forged-teacher/.test(r.reason)));
+      await until('star around the real teacher only', [teacher, s1, s2], () => sameSet(linked(teacher), ['s1', 's2', 'x-impostor']) && sameSet(linked(s1), ['t-teacher']) && sameSet(linked(s2), ['t-teacher']), 30_000);
+      expect(teacher.participants().find((p) => p.peerId === 'x-impostor')?.role).toBe('student');
+      expect(s1.participants().filter((p) => p.role === 'teacher').map((p) => p.peerId)).toEqual(['t-teacher']);
+    } finally {
+      impostor.destroy();
+    }
+  });
+
   it('star topology, stage, forged control ignored, removal', async () => {
     const s = await setup();
     const teacher = await join(s, 't-teacher', true);
