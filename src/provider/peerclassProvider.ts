@@ -38,6 +38,11 @@ export interface PeerclassProviderOptions {
   token?: string;
   /** Start connecting at once. Default true. */
   connect?: boolean;
+  /**
+   * How long a peer that was reachable and no longer is stays known (and redialled). Signaling has no "leave",
+   * so without this every peer ever announced would be kept forever. Default 30 s; a re-announce revives it.
+   */
+  forgetAfterMs?: number;
   /** Minimum interval between awareness sends (coalescing). Default 50 ms. */
   awarenessThrottleMs?: number;
   /** Receives a reason for everything dropped or ignored (bad peer input, refused signals). Default: nothing. */
@@ -68,6 +73,7 @@ export interface PeerclassProviderEvents {
 }
 
 const RECONNECT_DELAY_MS = 1000;
+const DEFAULT_FORGET_AFTER_MS = 30_000;
 /** Time the data channels get to flush and close before their peer connections are torn down. */
 const LEAVE_GRACE_MS = 500;
 
@@ -112,6 +118,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
   private readonly connectionsByPeer = new Map<string, PeerConnection>();
   private readonly relayIceServers = new Map<SignalingClient, IceServerConfig[]>();
   private readonly reconnectTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly forgetTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private reachable = new Set<string>();
   private destroyed = false;
 
@@ -203,6 +210,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
     this.destroyed = true;
     this.doc.off('destroy', this.onDocDestroy);
     for (const timer of this.reconnectTimers.values()) clearTimeout(timer);
+    for (const timer of this.forgetTimers.values()) clearTimeout(timer);
     // Tell the class we left while links are still up (the engine flushes the null state on destroy), then tear down.
     awarenessProtocol.removeAwarenessStates(this.engine.awareness, [this.engine.awareness.clientID], 'peerclass-leave');
     this.engine.destroy();
@@ -231,6 +239,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
 
   private onAnnounce(peerId: string, info: unknown): void {
     if (peerId === this.peerId || this.destroyed) return;
+    this.cancelForget(peerId);
     const announced = readPeerInfo(peerId, info);
     const verify = this.options.verifyPeer;
     if (verify === undefined) {
@@ -281,13 +290,14 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
       sendSignal: (data) => { for (const client of this.signalingClients) client.publishSignal(peerId, data); },
     });
     this.connectionsByPeer.set(peerId, connection);
-    connection.on('link', (link) => { this.engine.addLink(link); this.emitPeers(); });
+    connection.on('link', (link) => { this.cancelForget(peerId); this.engine.addLink(link); this.emitPeers(); });
     connection.on('closed', () => {
       if (this.connectionsByPeer.get(peerId) !== connection) return;
       this.connectionsByPeer.delete(peerId);
       this.engine.removeLink(peerId);
       this.emitPeers();
       if (this.destroyed) return;
+      this.scheduleForget(peerId);
       // Still wanted (a network failure, not a topology change): try again, through signaling if it is up.
       const wanted = this.topology.neighbours(this.self, [...this.known.values()]);
       if (wanted.has(peerId)) {
@@ -306,7 +316,27 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
     const added = [...now].filter((p) => !this.reachable.has(p));
     const removed = [...this.reachable].filter((p) => !now.has(p));
     this.reachable = now;
+    for (const peerId of added) this.cancelForget(peerId);
+    for (const peerId of removed) this.scheduleForget(peerId);
     const connected = [...this.connectionsByPeer].filter(([, c]) => c.link !== null).map(([id]) => id);
     this.emit('peers', [{ added, removed, reachable: [...now], connected }]);
+  }
+
+  private scheduleForget(peerId: string): void {
+    if (this.forgetTimers.has(peerId) || this.destroyed) return;
+    this.forgetTimers.set(peerId, setTimeout(() => {
+      this.forgetTimers.delete(peerId);
+      if (this.destroyed || this.connectionsByPeer.get(peerId)?.link != null || this.engine.reachablePeers().includes(peerId)) return;
+      this.known.delete(peerId);
+      this.announceGeneration.delete(peerId);
+      const pending = this.reconnectTimers.get(peerId);
+      if (pending !== undefined) { clearTimeout(pending); this.reconnectTimers.delete(peerId); }
+      this.refreshTopology();
+    }, this.options.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS));
+  }
+
+  private cancelForget(peerId: string): void {
+    const timer = this.forgetTimers.get(peerId);
+    if (timer !== undefined) { clearTimeout(timer); this.forgetTimers.delete(peerId); }
   }
 }

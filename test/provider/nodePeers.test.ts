@@ -87,6 +87,27 @@ describe('PeerclassProvider with Node peers (@roamhq/wrtc) through the real rela
     await waitUntil(() => a.doc.getText('t').toString() === '> written while broken', 'and back');
   });
 
+  it('forgets a peer that left (signaling has no leave) and stops redialling it; a re-announce brings it back', async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
+    const room = 'forget-' + Math.random();
+    const make = (name: string) => {
+      const doc = new Y.Doc();
+      const provider = new PeerclassProvider(room, doc, { signaling: relay!.url, secret: 's', rtc, WebSocket: WS, peerId: name, forgetAfterMs: 1000 });
+      providers.push(provider);
+      return provider;
+    };
+    const a = make('a');
+    const b = make('b');
+    await waitUntil(() => a.reachablePeers().includes('b') && b.reachablePeers().includes('a'), 'a and b connected', 20_000);
+    b.destroy();
+    await waitUntil(() => !a.knownPeers().some((p) => p.peerId === 'b'), 'a forgets b', 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // longer than a reconnect delay
+    expect(a.connections().has('b')).toBe(false);
+    const c = make('c');
+    await waitUntil(() => a.reachablePeers().includes('c') && c.reachablePeers().includes('a'), 'a newcomer still connects', 20_000);
+    expect(a.knownPeers().map((p) => p.peerId)).toEqual(['c']);
+  });
+
   it('a 2 MiB update reaches a late joiner whole', async () => {
     relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
     const room = 'big-' + Math.random();
