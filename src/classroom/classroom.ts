@@ -80,7 +80,12 @@ export interface ClassroomStatus {
 
 /** Events of a {@link Classroom}. */
 export interface ClassroomEvents {
+  /** Everyone present changed in any way (list, hands, stage, connectivity, quality). */
   participants: (participants: Participant[]) => void;
+  /** Someone appeared in the class (their presence arrived). */
+  'participant-joined': (participant: Participant) => void;
+  /** Someone left, was removed, or became unreachable. */
+  'participant-left': (peerId: string) => void;
   stage: (peerId: string | null) => void;
   /** The raised-hand queue, oldest first. */
   hands: (queue: string[]) => void;
@@ -159,6 +164,8 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
   readonly media: ClassroomMedia;
   private presence: Presence;
   private lastParticipants = '';
+  /** Others present and reachable at the last `participants` event, for joined/left events. */
+  private present = new Set<string>();
   private lastHands = '';
   private lastStage: string | null = null;
   private signalingStatus: ClassroomStatus['signaling'] = 'connecting';
@@ -487,6 +494,14 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     const key = JSON.stringify(participants);
     if (key !== this.lastParticipants) {
       this.lastParticipants = key;
+      const present = new Set<string>();
+      for (const p of participants) {
+        if (p.peerId === this.peerId || !p.connected) continue;
+        present.add(p.peerId);
+        if (!this.present.has(p.peerId)) this.emit('participant-joined', [p]);
+      }
+      for (const peerId of this.present) if (!present.has(peerId)) this.emit('participant-left', [peerId]);
+      this.present = present;
       this.emit('participants', [participants]);
     }
     const hands = this.handQueue();

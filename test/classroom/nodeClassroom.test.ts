@@ -78,6 +78,10 @@ describe('Classroom over @roamhq/wrtc through the real relay (no media)', () => 
     expect(teacher.role).toBe('teacher');
     expect(s1.role).toBe('student');
 
+    const joined: string[] = [];
+    const left: string[] = [];
+    teacher.on('participant-joined', (p) => joined.push(p.peerId));
+    teacher.on('participant-left', (id) => left.push(id));
     // Star: students reach only the teacher directly, yet data from one student reaches the others through it.
     await until('star of data channels', [teacher, ...students], () => sameSet(linked(teacher), ['s1', 's2', 's3']) && students.every((c) => sameSet(linked(c), ['t-teacher'])), 30_000);
     s1.doc(chatType).send('hello from s1');
@@ -121,6 +125,9 @@ describe('Classroom over @roamhq/wrtc through the real relay (no media)', () => 
     await waitUntil(() => removed === 1, 's3 hears it was removed', 10_000);
     await waitUntil(() => sameSet(linked(teacher), ['s1', 's2']) && s3.provider.connections().size === 0, 'everyone dropped s3', 10_000);
     expect(teacher.participants().map((p) => p.peerId)).not.toContain('s3');
+    expect([...new Set(joined)].sort()).toEqual(['s1', 's2', 's3']);
+    expect(left).toContain('s3');
+    expect(left).not.toContain('s1');
     s1.doc(chatType).send('after removal');
     await waitUntil(() => s2.doc(chatType).messages().some((m) => m.text === 'after removal'), 'data still flows after removal');
   }, 60_000);
