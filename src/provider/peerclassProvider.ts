@@ -326,7 +326,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
     if (this.forgetTimers.has(peerId) || this.destroyed) return;
     this.forgetTimers.set(peerId, setTimeout(() => {
       this.forgetTimers.delete(peerId);
-      if (this.destroyed || this.connectionsByPeer.get(peerId)?.link != null || this.engine.reachablePeers().includes(peerId)) return;
+      if (this.destroyed || (this.connectionsByPeer.get(peerId)?.link ?? null) !== null || this.engine.reachablePeers().includes(peerId)) return;
       this.known.delete(peerId);
       this.announceGeneration.delete(peerId);
       const pending = this.reconnectTimers.get(peerId);
