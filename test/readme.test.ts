@@ -33,6 +33,9 @@ async function runBlock<T>(code: string, exportNames: string[], replace: Array<[
   return await import(pathToFileURL(out).href) as T;
 }
 
+// Providers close their RTCPeerConnections 750 ms after leaving; @roamhq/wrtc can crash if the worker exits first.
+afterAll(async () => { await new Promise((r) => setTimeout(r, 1200)); });
+
 describe('README examples', () => {
   it('has the examples this test knows how to check', () => {
     expect(blocks.some((b) => b.includes('new PeerclassProvider('))).toBe(true);

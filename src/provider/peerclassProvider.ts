@@ -74,7 +74,9 @@ export interface PeerclassProviderEvents {
 
 const RECONNECT_DELAY_MS = 1000;
 const DEFAULT_FORGET_AFTER_MS = 30_000;
-/** Time the data channels get to flush and close before their peer connections are torn down. */
+/** Time the leave message gets to cross the data channels before they close. */
+const LEAVE_FLUSH_MS = 250;
+/** Time the data channels get to close before their peer connections are torn down. */
 const LEAVE_GRACE_MS = 500;
 
 function randomPeerId(): string {
@@ -216,10 +218,11 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
     this.engine.destroy();
     const leaving = [...this.connectionsByPeer.values()];
     this.connectionsByPeer.clear();
-    // Closing a data channel is graceful (queued messages such as the leave go out first, then the remote sees
-    // `close` and drops us at once); closing the RTCPeerConnection right away would abort both.
-    for (const connection of leaving) connection.link?.close();
-    setTimeout(() => { for (const connection of leaving) connection.close(); }, LEAVE_GRACE_MS);
+    // The leave (null awareness state) was just sent. Some implementations (@roamhq/wrtc) drop data still in flight
+    // when a channel closes, so the channels close a moment later; closing a channel is graceful and the remote
+    // drops us on its `close`. The RTCPeerConnections go last: closing them at once would abort both.
+    setTimeout(() => { for (const connection of leaving) connection.link?.close(); }, LEAVE_FLUSH_MS);
+    setTimeout(() => { for (const connection of leaving) connection.close(); }, LEAVE_FLUSH_MS + LEAVE_GRACE_MS);
     for (const client of this.signalingClients) client.destroy();
     super.destroy();
   }

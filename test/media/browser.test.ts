@@ -160,11 +160,11 @@ describe('Classroom media in Chromium (fake devices)', () => {
 
     // Screen share: a separate stream, told apart from the camera by the stream id the sharer announces.
     await teacher.evaluate(() => window.room.classroom.media.shareScreen(true));
-    await s2.waitForFunction(() => window.room.subscribed.some((e) => e.peerId === 't' && e.kind === 'screen'), undefined, { timeout: 20_000 });
+    await s2.waitForFunction(() => window.room.subscribed.some((e) => e.peerId === 't' && e.kind === 'screen'), undefined, { timeout: 40_000 });
     expect(await s2.evaluate(() => window.room.subscribed.filter((e) => e.peerId === 't').map((e) => e.kind).sort())).toEqual(['camera', 'screen']);
     await teacher.evaluate(() => window.room.classroom.media.shareScreen(false));
-    await s2.waitForFunction(() => window.room.unsubscribed.includes('t'), undefined, { timeout: 20_000 });
+    await s2.waitForFunction(() => window.room.unsubscribed.includes('t'), undefined, { timeout: 40_000 });
     await decodesFrom(s2, 't');
     await Promise.all([teacher, ...students].map((p) => p.context().close()));
-  }, 90_000);
+  }, 150_000);
 });
