@@ -119,15 +119,21 @@ export class ClassroomMedia {
   /** Last connection quality measured per peer. */
   qualityOf(peerId: string): ConnectionQuality | undefined { return this.qualities.get(peerId); }
 
+  /** One track from getUserMedia: any device, or exactly `deviceId`. */
+  private async captureTrack(kind: 'audio' | 'video', deviceId: string | undefined, caller: string): Promise<MediaStreamTrack> {
+    const constraints: MediaTrackConstraints | boolean = deviceId === undefined ? true : { deviceId: { exact: deviceId } };
+    const stream = await this.devices().getUserMedia({ [kind]: constraints });
+    const track = (kind === 'video' ? stream.getVideoTracks() : stream.getAudioTracks())[0];
+    if (track === undefined) throw new Error(`${caller}: getUserMedia returned no ${kind} track`);
+    return track;
+  }
+
   /** Turns the camera on (optionally a given device) or off. Sent only where the topology allows. */
   async setCamera(on: boolean, deviceId?: string): Promise<void> {
     const previous = this.camera;
     if (!on) { this.camera = null; this.detach(previous); return; }
     if (previous !== null && deviceId === undefined) return;
-    const video: MediaTrackConstraints | boolean = deviceId === undefined ? true : { deviceId: { exact: deviceId } };
-    const stream = await this.devices().getUserMedia({ video });
-    const track = stream.getVideoTracks()[0];
-    if (track === undefined) throw new Error('setCamera: getUserMedia returned no video track');
+    const track = await this.captureTrack('video', deviceId, 'setCamera');
     this.camera = track;
     this.attach(track, previous);
   }
@@ -137,10 +143,7 @@ export class ClassroomMedia {
     const previous = this.microphone;
     if (!on) { this.microphone = null; this.detach(previous); return; }
     if (previous !== null && deviceId === undefined) return;
-    const audio: MediaTrackConstraints | boolean = deviceId === undefined ? true : { deviceId: { exact: deviceId } };
-    const stream = await this.devices().getUserMedia({ audio });
-    const track = stream.getAudioTracks()[0];
-    if (track === undefined) throw new Error('setMicrophone: getUserMedia returned no audio track');
+    const track = await this.captureTrack('audio', deviceId, 'setMicrophone');
     track.enabled = !this.muteRequested;
     this.microphone = track;
     this.attach(track, previous);
