@@ -12,7 +12,7 @@ import type { DocType } from '../doctypes/types.js';
 import { whiteboardType } from '../doctypes/whiteboard.js';
 import { ClassroomMedia, type ConnectionQuality, type MediaKind } from '../media/classroomMedia.js';
 import { MESSAGE_SIGNED_CONTROL } from '../protocol/messageTypes.js';
-import { PeerclassProvider } from '../provider/peerclassProvider.js';
+import { PeerclassProvider, randomPeerId } from '../provider/peerclassProvider.js';
 import { classroomTopology, isTeacher, meshTopology, withoutPeers, type Role, type Topology } from '../topology/index.js';
 import type { RtcImplementation } from '../transport/peerConnection.js';
 import type { WebSocketConstructorLike } from '../transport/signalingClient.js';
@@ -129,12 +129,6 @@ function readPresence(state: unknown): Presence | null {
   };
 }
 
-function randomPeerId(): string {
-  const bytes = new Uint8Array(9);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /**
  * Time the teacher's removal statement gets to reach the removed student before links to it are closed;
  * closing at once would abort the data channel carrying it and the student would keep redialling.
@@ -189,14 +183,14 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     }
     const peerId = options.peerId ?? randomPeerId();
     const teacherProof = options.identity !== undefined ? await signTeacherProof(options.identity, options.classId, peerId) : undefined;
-    const classroom = new Classroom({ ...options, peerId }, teacherProof);
+    const classroom = new Classroom(options, peerId, teacherProof);
     await classroom.control.ready;
     return classroom;
   }
 
-  private constructor(options: ClassroomOptions, teacherProof: string | undefined) {
+  private constructor(options: ClassroomOptions, peerId: string, teacherProof: string | undefined) {
     super();
-    this.peerId = options.peerId ?? randomPeerId();
+    this.peerId = peerId;
     this.role = options.identity !== undefined ? 'teacher' : 'student';
     this.name = options.name;
     this.classId = options.classId;

@@ -79,7 +79,8 @@ const LEAVE_FLUSH_MS = 250;
 /** Time the data channels get to close before their peer connections are torn down. */
 const LEAVE_GRACE_MS = 500;
 
-function randomPeerId(): string {
+/** A random peer id (72 bits, hex): unique per session, so restarts never collide with a previous self. */
+export function randomPeerId(): string {
   const bytes = new Uint8Array(9);
   globalThis.crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
