@@ -159,7 +159,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const subscribe = (client: Client, topics: string[], allowed: ReadonlySet<string> | 'any'): void => {
     for (const topic of topics) {
       if (allowed !== 'any' && !allowed.has(topic)) { refuse(client, 'unauthorized', 'the access token does not allow this topic', topic); continue; }
-      if (registry.topicsOfConnection(client).size >= limits.maxTopicsPerConnection && !registry.topicsOfConnection(client).has(topic)) {
+      const mine = registry.topicsOfConnection(client);
+      if (mine.size >= limits.maxTopicsPerConnection && !mine.has(topic)) {
         refuse(client, 'too-many-topics', `at most ${limits.maxTopicsPerConnection} topics per connection`, topic);
         continue;
       }
