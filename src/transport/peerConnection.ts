@@ -278,6 +278,33 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     this.pc.removeTrack(sender);
   }
 
+  /** The RTCPeerConnection's connection state. */
+  get connectionState(): RTCPeerConnectionState {
+    return this.closedFlag ? 'closed' : this.pc.connectionState;
+  }
+
+  /** The RTCPeerConnection's signaling state. */
+  get signalingState(): RTCSignalingState {
+    return this.pc.signalingState;
+  }
+
+  /** The connection's WebRTC statistics. */
+  getStats(): Promise<RTCStatsReport> {
+    return this.pc.getStats();
+  }
+
+  /** Subscribes to remote tracks; returns an unsubscribe function. */
+  onTrack(handler: (event: { track: MediaStreamTrack; streams: readonly MediaStream[] }) => void): () => void {
+    this.on('track', handler);
+    return () => this.off('track', handler);
+  }
+
+  /** Subscribes to the final close; returns an unsubscribe function. */
+  onClosed(handler: () => void): () => void {
+    this.on('closed', handler);
+    return () => this.off('closed', handler);
+  }
+
   /** Closes the link and the connection; emits `closed` once. */
   close(): void {
     if (this.closedFlag) return;
