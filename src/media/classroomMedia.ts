@@ -1,371 +1,204 @@
-import type { PeerclassProvider } from '../provider/peerclassProvider.js';
-import { shouldSendMedia, type PeerInfo } from '../topology/index.js';
-import type { PeerConnection } from '../transport/peerConnection.js';
+import { ObservableV2 } from 'lib0/observable';
+import type { ClassNetwork, MediaConnection } from '../provider/network.js';
+import type { PeerInfo } from '../topology/index.js';
+import { BitrateController, DEFAULT_UPLINK_BUDGET, FixedUplink, checkBitrate, type UplinkEstimator } from './bitrate.js';
+import { LocalCapture, type MediaDevicesLike } from './capture.js';
+import { SenderTable } from './senders.js';
+import { shouldSendMedia, type SendRule } from './sendPolicy.js';
+import { QualityMonitor, type ConnectionQuality, type QualityEvent } from './stats.js';
+import { Subscriptions, type TrackSubscribedEvent, type TrackUnsubscribedEvent } from './subscriptions.js';
 
-/** What a local or remote track carries. */
-export type MediaKind = 'camera' | 'microphone' | 'screen';
+export type { ConnectionQuality, QualityEvent } from './stats.js';
+export type { MediaKind, TrackSubscribedEvent, TrackUnsubscribedEvent } from './subscriptions.js';
 
-/** Connection quality derived from `getStats` (round-trip time and packet loss). */
-export type ConnectionQuality = 'good' | 'fair' | 'poor';
+/** The part of a {@link ClassNetwork} media uses: who is there, and the peer connections it sends on. */
+export type MediaNetwork = Pick<ClassNetwork, 'selfInfo' | 'knownPeers' | 'mediaConnections' | 'on' | 'off'>;
 
-/** A remote track that started arriving. */
-export interface TrackSubscribedEvent {
-  peerId: string;
-  track: MediaStreamTrack;
-  stream: MediaStream;
-  kind: MediaKind;
-}
-
-/** A remote track that stopped arriving (the sender removed it or the connection closed). */
-export interface TrackUnsubscribedEvent {
-  peerId: string;
-  track: MediaStreamTrack;
-}
-
-/** What {@link ClassroomMedia} reports to its owner (the Classroom turns these into its events). */
-export interface MediaCallbacks {
-  trackSubscribed(event: TrackSubscribedEvent): void;
-  trackUnsubscribed(event: TrackUnsubscribedEvent): void;
-  quality(event: { peerId: string; quality: ConnectionQuality }): void;
+/** Events of {@link ClassroomMedia}. */
+export interface ClassroomMediaEvents {
+  /** A remote track started arriving. */
+  'track-subscribed': (event: TrackSubscribedEvent) => void;
+  /** A remote track stopped arriving (removed by its sender, ended, or its connection closed). */
+  'track-unsubscribed': (event: TrackUnsubscribedEvent) => void;
+  /** A peer's connection quality changed (from the periodic `getStats` poll). */
+  quality: (event: QualityEvent) => void;
+  /** The local screen share started (its stream id) or stopped (null); announce it so receivers can tell it from the camera. */
+  'screen-stream': (event: { streamId: string | null }) => void;
 }
 
 /** Options of {@link ClassroomMedia}. */
 export interface ClassroomMediaOptions {
-  provider: PeerclassProvider;
+  /** The room's network (a `ClassNetwork`, e.g. the provider). */
+  network: MediaNetwork;
   /** The class teacher key, so a peer only counts as the teacher when it announces this key. */
   teacherKey: string;
-  /** Current stage (from the signed control state). */
+  /** Current stage (from the signed control state); read on every {@link ClassroomMedia.reevaluate}. */
   getStage(): string | null;
-  /** Stream id of `peerId`'s screen share, as it announced it (awareness); tells a screen track from a camera track. */
+  /** Stream id of `peerId`'s screen share, as it announced it (see the `screen-stream` event). */
   screenStreamOf(peerId: string): string | null;
-  /** Called when the local screen stream id changes, so the owner can announce it. */
-  onScreenStream?(streamId: string | null): void;
-  callbacks: MediaCallbacks;
   /** `getUserMedia`/`getDisplayMedia` source; default `navigator.mediaDevices`. */
-  mediaDevices?: Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'>;
+  mediaDevices?: MediaDevicesLike;
   /** Interval of the `getStats` quality poll and the bitrate refresh. Default 2000 ms; 0 turns it off. */
   statsIntervalMs?: number;
-  /** Initial teacher uplink budget in bits per second. Default 2.5 Mbit/s. */
+  /** Fixed uplink budget in bits per second shared among video receivers. Default 2.5 Mbit/s. Ignored with `uplinkEstimator`. */
   uplinkBudget?: number;
-  /** Who sends to whom; default {@link shouldSendMedia} (classroom rule). `() => true` gives a full media mesh. */
-  sendRule?: (self: PeerInfo, remote: PeerInfo, stage: string | null, teacherKey: string) => boolean;
-}
-
-/** Default uplink the teacher shares among its video receivers. */
-export const DEFAULT_UPLINK_BUDGET = 2_500_000;
-/** Never throttle a receiver below this, or the picture freezes instead of getting blurrier. */
-const MIN_VIDEO_BITRATE = 100_000;
-
-interface Remote {
-  stream: MediaStream | null;
-  tracks: Set<MediaStreamTrack>;
-}
-
-/** Rates a connection from its round-trip time (s) and loss ratio. */
-export function rateQuality(rttSeconds: number | null, lossRatio: number): ConnectionQuality {
-  const rtt = rttSeconds ?? 0;
-  if (rtt < 0.15 && lossRatio < 0.02) return 'good';
-  if (rtt < 0.4 && lossRatio < 0.08) return 'fair';
-  return 'poor';
+  /** Where the uplink budget comes from instead of a fixed `uplinkBudget` (e.g. an estimate from stats). */
+  uplinkEstimator?: UplinkEstimator;
+  /** No video receiver is capped below this many bits per second. Default 100 kbit/s. */
+  minVideoBitrate?: number;
+  /** Who sends to whom; default {@link shouldSendMedia} (classroom rule). `meshSendRule` gives a full media mesh. */
+  sendRule?: SendRule;
 }
 
 /**
  * Camera, microphone and screen share on the class's existing peer connections.
  *
- * Tracks are added only to connections where {@link shouldSendMedia} says so (the teacher to everyone, the
- * staged student to everyone, other students to nobody) and removed when that changes; renegotiation is
- * the transport's perfect negotiation. The teacher splits its uplink budget among its video receivers with
- * `RTCRtpSender.setParameters` (maxBitrate).
+ * Local tracks are added only to connections where the send rule says so (by default the teacher and the
+ * staged student send to everyone, other students to nobody) and removed when that changes; renegotiation
+ * is the transport's perfect negotiation. The uplink budget is split among video receivers with
+ * `RTCRtpSender.setParameters`. Failures of capture calls reject with a `MediaError`.
  */
-export class ClassroomMedia {
+export class ClassroomMedia extends ObservableV2<ClassroomMediaEvents> {
   private readonly options: ClassroomMediaOptions;
-  private camera: MediaStreamTrack | null = null;
-  private microphone: MediaStreamTrack | null = null;
-  private screen: MediaStreamTrack | null = null;
-  private mainStream: MediaStream | null = null;
-  private screenStream: MediaStream | null = null;
-  private readonly senders = new Map<PeerConnection, Map<MediaStreamTrack, RTCRtpSender>>();
-  private readonly remotes = new Map<string, Remote>();
-  private readonly qualities = new Map<string, ConnectionQuality>();
-  private readonly lastStats = new Map<string, { lost: number; received: number }>();
-  private readonly watched = new WeakSet<PeerConnection>();
-  private budget: number;
-  private muteRequested = false;
-  private statsTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly capture: LocalCapture;
+  private readonly senders = new SenderTable();
+  private readonly bitrate: BitrateController;
+  private readonly subscriptions: Subscriptions;
+  private readonly quality = new QualityMonitor();
+  private readonly watched = new Map<MediaConnection, () => void>();
+  private readonly statsTimer: ReturnType<typeof setInterval> | null = null;
   private destroyed = false;
 
   constructor(options: ClassroomMediaOptions) {
+    super();
     this.options = options;
-    this.budget = options.uplinkBudget ?? DEFAULT_UPLINK_BUDGET;
-    options.provider.on('peer-connection', this.onPeerConnection);
-    for (const connection of options.provider.connections().values()) this.watch(connection);
+    this.bitrate = new BitrateController({
+      estimator: options.uplinkEstimator ?? new FixedUplink(options.uplinkBudget ?? DEFAULT_UPLINK_BUDGET),
+      ...(options.minVideoBitrate !== undefined ? { floor: options.minVideoBitrate } : {}),
+    });
+    this.capture = new LocalCapture(options.mediaDevices);
+    this.capture.on('tracks', () => this.reevaluate());
+    this.capture.on('replaced', (previous, next) => this.senders.replace(previous, next));
+    this.capture.on('screen-stream', (streamId) => this.emit('screen-stream', [{ streamId }]));
+    this.subscriptions = new Subscriptions(options.screenStreamOf);
+    this.subscriptions.on('track-subscribed', (e) => this.emit('track-subscribed', [e]));
+    this.subscriptions.on('track-unsubscribed', (e) => this.emit('track-unsubscribed', [e]));
+    options.network.on('peer-connection', this.onPeerConnection);
+    for (const connection of options.network.mediaConnections().values()) this.watch(connection);
     const interval = options.statsIntervalMs ?? 2000;
     if (interval > 0) this.statsTimer = setInterval(() => { void this.poll(); }, interval);
   }
 
   /** The local camera + microphone stream (null until one of them is on). */
-  get localStream(): MediaStream | null { return this.mainStream; }
+  get localStream(): MediaStream | null { return this.capture.mainStream; }
 
   /** The local screen-share stream, or null. */
-  get localScreenStream(): MediaStream | null { return this.screenStream; }
+  get localScreenStream(): MediaStream | null { return this.capture.screenStream; }
 
   /** Remote camera/microphone streams by peer id. */
-  remoteStreams(): Map<string, MediaStream> {
-    const out = new Map<string, MediaStream>();
-    for (const [peerId, remote] of this.remotes) if (remote.stream !== null && remote.tracks.size > 0) out.set(peerId, remote.stream);
-    return out;
-  }
+  remoteStreams(): Map<string, MediaStream> { return this.subscriptions.remoteStreams(); }
 
   /** Last connection quality measured per peer. */
-  qualityOf(peerId: string): ConnectionQuality | undefined { return this.qualities.get(peerId); }
+  qualityOf(peerId: string): ConnectionQuality | undefined { return this.quality.qualityOf(peerId); }
 
-  /** One track from getUserMedia: any device, or exactly `deviceId`. */
-  private async captureTrack(kind: 'audio' | 'video', deviceId: string | undefined, caller: string): Promise<MediaStreamTrack> {
-    const constraints: MediaTrackConstraints | boolean = deviceId === undefined ? true : { deviceId: { exact: deviceId } };
-    const stream = await this.devices().getUserMedia({ [kind]: constraints });
-    const track = (kind === 'video' ? stream.getVideoTracks() : stream.getAudioTracks())[0];
-    if (track === undefined) throw new Error(`${caller}: getUserMedia returned no ${kind} track`);
-    return track;
-  }
-
-  /** Turns the camera on (optionally a given device) or off. Sent only where the topology allows. */
-  async setCamera(on: boolean, deviceId?: string): Promise<void> {
-    const previous = this.camera;
-    if (!on) { this.camera = null; this.detach(previous); return; }
-    if (previous !== null && deviceId === undefined) return;
-    const track = await this.captureTrack('video', deviceId, 'setCamera');
-    this.camera = track;
-    this.attach(track, previous);
-  }
+  /** Turns the camera on (optionally a given device) or off. Sent only where the send rule allows. */
+  setCamera(on: boolean, deviceId?: string): Promise<void> { return this.capture.setCamera(on, deviceId); }
 
   /** Turns the microphone on (optionally a given device) or off. A teacher's pending mute request keeps it muted. */
-  async setMicrophone(on: boolean, deviceId?: string): Promise<void> {
-    const previous = this.microphone;
-    if (!on) { this.microphone = null; this.detach(previous); return; }
-    if (previous !== null && deviceId === undefined) return;
-    const track = await this.captureTrack('audio', deviceId, 'setMicrophone');
-    track.enabled = !this.muteRequested;
-    this.microphone = track;
-    this.attach(track, previous);
-  }
+  setMicrophone(on: boolean, deviceId?: string): Promise<void> { return this.capture.setMicrophone(on, deviceId); }
 
-  /** Starts or stops sharing the screen (a separate stream, so receivers tell it from the camera). */
-  async shareScreen(on: boolean): Promise<void> {
-    const previous = this.screen;
-    if (!on) {
-      this.screen = null;
-      this.detach(previous);
-      this.screenStream = null;
-      this.options.onScreenStream?.(null);
-      return;
-    }
-    if (previous !== null) return;
-    const stream = await this.devices().getDisplayMedia({ video: true });
-    const track = stream.getVideoTracks()[0];
-    if (track === undefined) throw new Error('shareScreen: getDisplayMedia returned no video track');
-    track.addEventListener('ended', () => { if (this.screen === track) void this.shareScreen(false); });
-    this.screen = track;
-    this.screenStream = new MediaStream([track]);
-    this.options.onScreenStream?.(this.screenStream.id);
-    this.reevaluate();
-  }
+  /** Starts or stops sharing the screen (a separate stream, announced through the `screen-stream` event). */
+  shareScreen(on: boolean): Promise<void> { return this.capture.shareScreen(on); }
+
+  /** Applies a teacher's mute request to the local microphone (true: muted). */
+  applyMuteRequest(muted: boolean): void { this.capture.applyMuteRequest(muted); }
 
   /**
-   * Sets the uplink (bits per second) the teacher shares among its video receivers: each video sender gets
-   * `budget / receivers` (at least 100 kbit/s).
+   * Sets a fixed uplink (bits per second) shared among video receivers, replacing any estimator: each video
+   * sender gets `budget / receivers`, at least the floor. Throws a `MediaError` (`invalid-argument`) for a
+   * value that is not a positive number.
    */
   setUplinkBudget(bitsPerSecond: number): void {
-    if (!(bitsPerSecond > 0)) throw new Error('setUplinkBudget: expected a positive number of bits per second');
-    this.budget = bitsPerSecond;
-    void this.applyBitrates();
+    this.bitrate.estimator = new FixedUplink(checkBitrate(bitsPerSecond, 'setUplinkBudget'));
+    void this.bitrate.apply(this.senders);
+  }
+
+  /** Makes the uplink budget follow `estimator` (e.g. one fed by stats), replacing a fixed budget. */
+  setUplinkEstimator(estimator: UplinkEstimator): void {
+    this.bitrate.estimator = estimator;
+    void this.bitrate.apply(this.senders);
   }
 
   /** The bitrate cap each video receiver currently gets from this peer. */
-  perReceiverBitrate(): number {
-    const receivers = [...this.senders.values()].filter((s) => [...s.keys()].some((t) => t.kind === 'video')).length;
-    return Math.max(MIN_VIDEO_BITRATE, Math.floor(this.budget / Math.max(1, receivers)));
-  }
-
-  /** Applies a teacher's mute request to the local microphone (true: muted). */
-  applyMuteRequest(muted: boolean): void {
-    this.muteRequested = muted;
-    if (this.microphone !== null) this.microphone.enabled = !muted;
-  }
+  perReceiverBitrate(): number { return this.bitrate.perReceiver(this.senders.videoReceivers()); }
 
   /**
-   * Adds or removes local tracks on every connection according to {@link shouldSendMedia}. Called by the
-   * Classroom whenever the stage, the connections or the local tracks change.
+   * Adds or removes local tracks on every connection according to the send rule. Call whenever the stage or
+   * what peers announce changes; local track changes and new or closed connections re-evaluate by themselves.
    */
   reevaluate(): void {
     if (this.destroyed) return;
-    const { provider } = this.options;
+    const { network, teacherKey } = this.options;
+    const rule = this.options.sendRule ?? shouldSendMedia;
     const stage = this.options.getStage();
-    const self = provider.selfInfo;
-    const known = new Map(provider.knownPeers().map((p) => [p.peerId, p]));
-    const local: Array<[MediaStreamTrack, MediaStream]> = [];
-    if (this.mainStream !== null) {
-      for (const track of [this.camera, this.microphone]) if (track !== null) local.push([track, this.mainStream]);
-    }
-    if (this.screen !== null && this.screenStream !== null) local.push([this.screen, this.screenStream]);
-    for (const [peerId, connection] of provider.connections()) {
+    const self = network.selfInfo;
+    const known = new Map(network.knownPeers().map((p) => [p.peerId, p]));
+    const local = this.capture.localTracks();
+    for (const [peerId, connection] of network.mediaConnections()) {
       if (connection.closed) continue;
       this.watch(connection);
       const remote: PeerInfo = known.get(peerId) ?? { peerId, role: 'student' };
-      const send = (this.options.sendRule ?? shouldSendMedia)(self, remote, stage, this.options.teacherKey);
-      let bySender = this.senders.get(connection);
-      if (bySender === undefined) { bySender = new Map(); this.senders.set(connection, bySender); }
-      const wanted = new Set(send ? local.map(([t]) => t) : []);
-      for (const [track, sender] of bySender) {
-        if (!wanted.has(track)) { connection.removeTrack(sender); bySender.delete(track); }
-      }
-      if (send) {
-        for (const [track, stream] of local) {
-          if (bySender.has(track)) continue;
-          bySender.set(track, connection.addTrack(track, stream));
-        }
-      }
-      if (bySender.size === 0) this.senders.delete(connection);
+      this.senders.reconcile(connection, rule(self, remote, stage, teacherKey) ? local : []);
     }
-    for (const connection of [...this.senders.keys()]) if (connection.closed) this.senders.delete(connection);
-    void this.applyBitrates();
+    this.senders.prune();
+    void this.bitrate.apply(this.senders);
   }
 
-  /** Stops local tracks, drops listeners and timers. Connections are the provider's to close. */
-  destroy(): void {
+  /** Stops local tracks, drops listeners and timers. Connections are the network's to close. */
+  override destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
-    this.options.provider.off('peer-connection', this.onPeerConnection);
-    for (const track of [this.camera, this.microphone, this.screen]) track?.stop();
-    this.camera = this.microphone = this.screen = null;
+    this.options.network.off('peer-connection', this.onPeerConnection);
+    for (const off of this.watched.values()) off();
+    this.watched.clear();
+    this.capture.stop();
+    this.capture.destroy();
+    this.subscriptions.destroy();
     this.senders.clear();
+    super.destroy();
   }
 
-  private devices(): Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'> {
-    const devices = this.options.mediaDevices ?? (globalThis.navigator as Navigator | undefined)?.mediaDevices;
-    if (devices === undefined) throw new Error('ClassroomMedia: no media devices here (pass options.mediaDevices outside a browser)');
-    return devices;
-  }
-
-  private attach(track: MediaStreamTrack, previous: MediaStreamTrack | null): void {
-    if (this.mainStream === null) this.mainStream = new MediaStream();
-    if (previous !== null) {
-      // A device switch keeps the senders: replaceTrack swaps the source without renegotiating.
-      for (const bySender of this.senders.values()) {
-        const sender = bySender.get(previous);
-        if (sender === undefined) continue;
-        bySender.delete(previous);
-        bySender.set(track, sender);
-        void sender.replaceTrack(track).catch(() => {});
-      }
-      this.mainStream.removeTrack(previous);
-      previous.stop();
-    }
-    this.mainStream.addTrack(track);
-    this.reevaluate();
-  }
-
-  private detach(track: MediaStreamTrack | null): void {
-    if (track === null) return;
-    this.mainStream?.removeTrack(track);
-    track.stop();
-    this.reevaluate();
-  }
-
-  private readonly onPeerConnection = (connection: PeerConnection): void => {
+  private readonly onPeerConnection = (connection: MediaConnection): void => {
     this.watch(connection);
-    // The provider registers the connection right after emitting; evaluate once it is in connections().
+    // The network lists the connection in mediaConnections() right after announcing it; evaluate once it does.
     queueMicrotask(() => this.reevaluate());
   };
 
-  private watch(connection: PeerConnection): void {
-    if (this.watched.has(connection)) return;
-    this.watched.add(connection);
-    const peerId = connection.remoteId;
-    const mine = new Set<MediaStreamTrack>();
-    connection.on('track', ({ track, streams }) => {
-      if (this.destroyed) return;
-      const stream = streams[0] ?? new MediaStream([track]);
-      const screenId = this.options.screenStreamOf(peerId);
-      const kind: MediaKind = track.kind === 'audio' ? 'microphone' : screenId !== null && stream.id === screenId ? 'screen' : 'camera';
-      if (kind !== 'screen') {
-        const remote = this.remotes.get(peerId) ?? { stream: null, tracks: new Set() };
-        remote.stream = stream;
-        remote.tracks.add(track);
-        this.remotes.set(peerId, remote);
-      }
-      mine.add(track);
-      const gone = (): void => {
-        if (!mine.delete(track)) return;
-        this.remotes.get(peerId)?.tracks.delete(track);
-        this.options.callbacks.trackUnsubscribed({ peerId, track });
-      };
-      // Unified Plan: a removed remote track leaves its stream (and is muted) rather than ending.
-      stream.addEventListener('removetrack', (e) => { if ((e as MediaStreamTrackEvent).track === track) gone(); });
-      track.addEventListener('ended', gone);
-      this.options.callbacks.trackSubscribed({ peerId, track, stream, kind });
-    });
-    connection.on('closed', () => {
-      for (const track of [...mine]) {
-        mine.delete(track);
-        this.remotes.get(peerId)?.tracks.delete(track);
-        this.options.callbacks.trackUnsubscribed({ peerId, track });
-      }
-      this.senders.delete(connection);
-      if (this.options.provider.connections().get(peerId) === undefined) this.remotes.delete(peerId);
+  private watch(connection: MediaConnection): void {
+    if (this.destroyed || this.watched.has(connection)) return;
+    this.subscriptions.watch(connection);
+    const off = connection.onClosed(() => {
+      off();
+      this.watched.delete(connection);
+      this.senders.forget(connection);
+      this.quality.resetCounters(connection.remoteId);
       queueMicrotask(() => this.reevaluate());
     });
-  }
-
-  private async applyBitrates(): Promise<void> {
-    const cap = this.perReceiverBitrate();
-    for (const [connection, bySender] of this.senders) {
-      // Chromium was seen to stop encoding for a sender whose parameters were set while its connection was still
-      // negotiating (10 frames, then none); the periodic poll applies the cap once the connection is settled.
-      if (connection.pc.connectionState !== 'connected' || connection.pc.signalingState !== 'stable') continue;
-      for (const [track, sender] of bySender) {
-        if (track.kind !== 'video') continue;
-        try {
-          const params = sender.getParameters();
-          // Encodings appear once the sender is negotiated; the periodic poll retries until then.
-          const encoding = params.encodings?.[0];
-          if (encoding === undefined || encoding.maxBitrate === cap) continue;
-          encoding.maxBitrate = cap;
-          await sender.setParameters(params);
-        } catch {
-          // A sender mid-negotiation or already removed refuses parameters; the next poll tries again.
-        }
-      }
-    }
+    this.watched.set(connection, off);
   }
 
   private async poll(): Promise<void> {
     if (this.destroyed) return;
-    await this.applyBitrates();
-    for (const [peerId, connection] of this.options.provider.connections()) {
-      if (connection.closed || connection.pc.connectionState !== 'connected') continue;
+    await this.bitrate.apply(this.senders);
+    for (const [peerId, connection] of this.options.network.mediaConnections()) {
+      if (connection.closed || connection.connectionState !== 'connected') continue;
       let report: RTCStatsReport;
-      try { report = await connection.pc.getStats(); } catch { continue; }
-      let rtt: number | null = null;
-      let lost = 0;
-      let received = 0;
-      report.forEach((s: Record<string, unknown>) => {
-        if (s.type === 'candidate-pair' && s.nominated === true && typeof s.currentRoundTripTime === 'number') rtt = s.currentRoundTripTime;
-        if (s.type === 'inbound-rtp') {
-          if (typeof s.packetsLost === 'number') lost += s.packetsLost;
-          if (typeof s.packetsReceived === 'number') received += s.packetsReceived;
-        }
-      });
-      const before = this.lastStats.get(peerId) ?? { lost: 0, received: 0 };
-      this.lastStats.set(peerId, { lost, received });
-      const dLost = Math.max(0, lost - before.lost);
-      const dReceived = Math.max(0, received - before.received);
-      const loss = dLost + dReceived > 0 ? dLost / (dLost + dReceived) : 0;
-      const quality = rateQuality(rtt, loss);
-      if (this.qualities.get(peerId) !== quality) {
-        this.qualities.set(peerId, quality);
-        if (!this.destroyed) this.options.callbacks.quality({ peerId, quality });
-      }
+      try { report = await connection.getStats(); } catch { continue; }
+      if (this.destroyed) return;
+      this.bitrate.estimator.observe?.(connection, report);
+      const quality = this.quality.update(peerId, report);
+      if (quality !== null) this.emit('quality', [{ peerId, quality }]);
     }
   }
 }

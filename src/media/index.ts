@@ -1,2 +1,8 @@
 /** Media on the class's peer connections: local tracks, who sends to whom, bitrate, quality. */
-export * from './classroomMedia.js';
+export { ClassroomMedia, type ClassroomMediaEvents, type ClassroomMediaOptions, type MediaNetwork } from './classroomMedia.js';
+export { MediaError, type MediaErrorCode } from './errors.js';
+export { type LocalTrack, type MediaDevicesLike } from './capture.js';
+export { shouldSendMedia, meshSendRule, type SendRule } from './sendPolicy.js';
+export { BitrateController, DEFAULT_UPLINK_BUDGET, FixedUplink, MIN_VIDEO_BITRATE, type BitrateOptions, type UplinkEstimator } from './bitrate.js';
+export { classifyTrack, type MediaKind, type TrackSubscribedEvent, type TrackUnsubscribedEvent } from './subscriptions.js';
+export { rateQuality, readQualitySample, type ConnectionQuality, type QualityEvent, type QualitySample } from './stats.js';

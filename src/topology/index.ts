@@ -6,8 +6,9 @@
  * Otherwise one side would keep dialling a peer that keeps hanging up.
  */
 
-/** What a peer is in the class. */
-export type Role = 'teacher' | 'student';
+import type { Role } from '../protocol/announce.js';
+
+export type { Role };
 
 /** What a peer knows about another peer (from signaling or awareness). */
 export interface PeerInfo {
@@ -98,19 +99,6 @@ export function classroomTopology(options: ClassroomTopologyOptions): Topology {
       return out;
     },
   };
-}
-
-/**
- * Whether `self` sends its media tracks to `remote`: the teacher sends to everyone, the staged student
- * sends to everyone, every other student sends to nobody (its tracks are not even added).
- *
- * @param stage - the peer id on stage, or null.
- * @param teacherKey - as in {@link ClassroomTopologyOptions.teacherKey}.
- */
-export function shouldSendMedia(self: PeerInfo, remote: PeerInfo, stage: string | null, teacherKey?: string): boolean {
-  if (self.peerId === remote.peerId) return false;
-  if (isTeacher(self, teacherKey)) return true;
-  return stage !== null && self.peerId === stage;
 }
 
 /**
