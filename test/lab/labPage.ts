@@ -1,0 +1,98 @@
+// Browser entry for the network lab: one Classroom per page (data only, no camera), exposed as window.lab.
+import { Classroom, chatType, createTeacherIdentity, whiteboardType, type TeacherIdentity } from '../../src/index.js';
+
+export interface LabStartOptions {
+  url: string; classId: string; secret: string; teacherKey: string; name: string; peerId: string; teacher?: boolean;
+}
+
+/** One end of a selected ICE candidate pair, from getStats. */
+export interface CandidateInfo {
+  type: string;
+  address: string;
+  port: number;
+  protocol: string;
+  /** For relay candidates: how this peer reaches the TURN server (udp / tcp / tls). */
+  relayProtocol?: string;
+}
+
+export interface SelectedPair { peerId: string; state: string; local: CandidateInfo; remote: CandidateInfo }
+
+export interface LabPage {
+  classroom: Classroom;
+  /** Local candidate types gathered per peer connection (host / srflx / relay / prflx). */
+  gathered: Record<string, string[]>;
+  /** RTCPeerConnection state changes per peer, with ms timestamps (page clock). */
+  states: Array<{ peerId: string; state: string; at: number }>;
+  chat(text: string): void;
+  chatTexts(): string[];
+  draw(label: string): void;
+  strokes(): number;
+  linked(): string[];
+  /** The selected candidate pair of every connection whose transport has one. */
+  selectedPairs(): Promise<SelectedPair[]>;
+  iceServerUrls(): string[];
+}
+
+declare global {
+  interface Window {
+    labMakeIdentity(): Promise<string>;
+    labStart(options: LabStartOptions): Promise<void>;
+    lab: LabPage;
+  }
+}
+
+let identity: TeacherIdentity | undefined;
+window.labMakeIdentity = async () => { identity = await createTeacherIdentity(); return identity.publicKey; };
+
+function candidateInfo(s: Record<string, unknown> | undefined): CandidateInfo {
+  const info: CandidateInfo = {
+    type: String(s?.candidateType ?? '?'), address: String(s?.address ?? s?.ip ?? '?'), port: Number(s?.port ?? 0), protocol: String(s?.protocol ?? '?'),
+  };
+  if (typeof s?.relayProtocol === 'string') info.relayProtocol = s.relayProtocol;
+  return info;
+}
+
+window.labStart = async (o) => {
+  const classroom = await Classroom.create({
+    signaling: o.url, classId: o.classId, secret: o.secret, teacherKey: o.teacherKey, name: o.name, peerId: o.peerId,
+    ...(o.teacher === true && identity !== undefined ? { identity } : {}),
+    statsIntervalMs: 0,
+  });
+  const page: LabPage = {
+    classroom, gathered: {}, states: [],
+    chat: (text) => { classroom.doc(chatType).send(text); },
+    chatTexts: () => classroom.doc(chatType).messages().map((m) => m.text),
+    draw: (label) => {
+      const n = label.length;
+      classroom.doc(whiteboardType).addInk({ pageId: 'main', points: [[n, 10], [n + 5, 20], [n + 10, 15]], color: '#336699', width: 2 });
+    },
+    strokes: () => classroom.doc(whiteboardType).elements().length,
+    linked: () => [...classroom.provider.connections()].filter(([, c]) => c.link !== null).map(([id]) => id).sort(),
+    async selectedPairs() {
+      const out: SelectedPair[] = [];
+      for (const [peerId, connection] of classroom.provider.connections()) {
+        const report = await connection.pc.getStats();
+        const byId = new Map<string, Record<string, unknown>>();
+        report.forEach((s: Record<string, unknown>) => byId.set(s.id as string, s));
+        for (const s of byId.values()) {
+          if (s.type !== 'transport' || typeof s.selectedCandidatePairId !== 'string') continue;
+          const pair = byId.get(s.selectedCandidatePairId);
+          if (pair === undefined) continue;
+          out.push({
+            peerId, state: String(pair.state),
+            local: candidateInfo(byId.get(pair.localCandidateId as string)), remote: candidateInfo(byId.get(pair.remoteCandidateId as string)),
+          });
+        }
+      }
+      return out;
+    },
+    iceServerUrls: () => [...classroom.provider.connections().values()].flatMap((c) => c.pc.getConfiguration().iceServers ?? [])
+      .flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls])),
+  };
+  classroom.provider.on('peer-connection', (connection, peer) => {
+    const gathered: string[] = (page.gathered[peer.peerId] = []);
+    connection.pc.addEventListener('icecandidate', (e) => { if (e.candidate !== null) gathered.push(e.candidate.type ?? '?'); });
+    connection.pc.addEventListener('connectionstatechange', () => page.states.push({ peerId: peer.peerId, state: connection.pc.connectionState, at: Date.now() }));
+  });
+  window.lab = page;
+};
