@@ -1,11 +1,15 @@
-import { Classroom, createClassDoc, persistToIndexedDb } from 'peerclass';
+import { chatType, Classroom, createClassDoc, historyType, persistToIndexedDb, presentationType, whiteboardType } from 'peerclass';
 import type {
-  BoardHistory, Chat, ClassroomMedia, Participant as ClassroomParticipant, ConnectionQuality, IndexedDbPersistence, MediaKind, PeerclassProvider, Presentation, Role, TeacherIdentity, Whiteboard,
+  BoardHistory, Chat, ClassroomEvents, ClassroomMedia, ClassroomStatus, IndexedDbPersistence, MediaKind, Participant, Presentation, Role, TeacherIdentity, Whiteboard,
 } from 'peerclass';
-import { chatType, historyType, presentationType, whiteboardType } from 'peerclass';
+import { shallowRef } from 'vue';
+import type { ShallowRef } from 'vue';
 import type * as Y from 'yjs';
+import { publishCursor, publishUser } from './board/presence.js';
 import { lessonInfoType } from './lessonInfo.js';
 import type { LessonInfo } from './lessonInfo.js';
+
+export type { Participant } from 'peerclass';
 
 /** What the app needs to enter a class. */
 export interface SessionOptions {
@@ -18,31 +22,20 @@ export interface SessionOptions {
   name: string;
 }
 
-/** One person in the class, as the side panel shows them. */
-/** One person in the class, as the side panel shows them: the framework's participant plus what the panel marks. */
-export interface Participant extends Omit<ClassroomParticipant, 'quality'> {
-  self: boolean;
-  /** Last measured connection quality to this peer; undefined for ourselves or before the first measurement. */
-  quality: ConnectionQuality | undefined;
-  /** Whether the teacher's latest signed request for this peer (or for everyone) is "muted". */
-  mutedByTeacher: boolean;
-}
-
-/** Connection state for the status bar. */
-export interface SessionStatus {
-  signaling: 'connecting' | 'connected' | 'disconnected';
-  /** Peers we reach (directly or forwarded). */
-  peers: number;
-  synced: boolean;
+/** The classroom's connection status plus what this app adds: edits waiting for a peer, and the browser's online flag. */
+export interface SessionStatus extends ClassroomStatus {
   /** Local edits made while no peer was reachable (they sync when one comes back). */
   pending: number;
   online: boolean;
 }
 
-/** Fields this app puts in awareness besides the classroom's own presence. */
-export interface PresenceState {
-  user?: { peerId: string; name: string; role: Role; color: string };
-  cursor?: { pageId: string; x: number; y: number } | null;
+/** The teacher's signed control state as it concerns this peer, read from the classroom on each `control` event. */
+export interface SessionControl {
+  boardLocked: boolean;
+  /** The slide students should see (index in the presentation's order); null before the teacher set one. */
+  slide: { slideIndex: number; follow: boolean } | null;
+  /** The teacher's latest mute request for this peer (or everyone); null when there is none. */
+  muteRequested: boolean | null;
 }
 
 /** How this browser's stay in the class ended, if it did. */
@@ -55,32 +48,39 @@ export interface RemoteMedia {
   kind: MediaKind;
 }
 
+/** A value views read reactively; the session updates it from the classroom's events. */
+export type Live<T> = Readonly<ShallowRef<T>>;
+
 const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#008080', '#9a6324', '#800000'];
 
-type Listener = () => void;
-
 /**
- * One class as this browser sees it: the framework's Classroom plus what the app adds on top
- * (IndexedDB persistence, the lesson info doc type, cursors, the pending-changes counter).
- * Kept free of Vue so the views only depend on this small surface.
+ * One class as this browser sees it: the framework's Classroom, its events held in Vue refs, plus what the
+ * app adds on top (IndexedDB persistence, the lesson info doc type, board cursors, the pending-changes counter).
  */
 export class ClassSession {
   readonly doc: Y.Doc;
-  readonly classroom: Classroom;
   readonly board: Whiteboard;
   readonly chat: Chat;
   readonly presentation: Presentation;
   readonly history: BoardHistory;
   readonly lesson: LessonInfo;
-  readonly persistence: IndexedDbPersistence;
   readonly role: Role;
   readonly name: string;
+  /** Our cursor colour. */
   readonly color: string;
-  private readonly listeners = new Set<Listener>();
-  private statusValue: SessionStatus = { signaling: 'connecting', peers: 0, synced: false, pending: 0, online: true };
-  private endValue: SessionEnd = null;
-  /** Remote streams by peer id; camera and screen kept apart. */
-  private readonly remote = new Map<string, RemoteMedia>();
+  /** Everyone in the class, ourselves first (Classroom's `participants` event). */
+  readonly participants: Live<Participant[]>;
+  /** Peer ids with a raised hand, oldest first (Classroom's `hands` event). */
+  readonly hands: Live<string[]>;
+  /** The peer on stage (Classroom's `stage` event). */
+  readonly stage: Live<string | null>;
+  readonly status: Live<SessionStatus>;
+  readonly control: Live<SessionControl>;
+  /** Why we are no longer in the class, or null while we are. */
+  readonly end: Live<SessionEnd>;
+  /** Remote camera and screen streams (camera and microphone share one stream per peer). */
+  readonly remoteMedia: Live<RemoteMedia[]>;
+  private readonly endRef = shallowRef<SessionEnd>(null);
   private readonly cleanups: Array<() => void> = [];
 
   /** Joins a class: loads the local copy from IndexedDB, then connects through the framework's Classroom. */
@@ -95,14 +95,12 @@ export class ClassSession {
       ...(options.identity !== undefined ? { identity: options.identity } : {}),
       name: options.name,
       doc,
-      docTypes: [lessonInfoType as never],
+      docTypes: [lessonInfoType],
     });
     return new ClassSession(options, classroom, persistence);
   }
 
-  private constructor(readonly options: SessionOptions, classroom: Classroom, persistence: IndexedDbPersistence) {
-    this.classroom = classroom;
-    this.persistence = persistence;
+  private constructor(readonly options: SessionOptions, readonly classroom: Classroom, readonly persistence: IndexedDbPersistence) {
     this.doc = classroom.ydoc;
     this.role = classroom.role;
     this.name = options.name;
@@ -112,53 +110,63 @@ export class ClassSession {
     this.history = classroom.doc(historyType);
     this.lesson = classroom.doc(lessonInfoType);
     this.color = COLORS[Math.abs(hash(classroom.peerId)) % COLORS.length] ?? '#4363d8';
-    // Field by field: the classroom keeps its own presence in the same awareness state.
-    this.provider.awareness.setLocalStateField('user', { peerId: classroom.peerId, name: options.name, role: this.role, color: this.color });
-    this.provider.awareness.setLocalStateField('cursor', null);
+    publishUser(this.awareness, { peerId: classroom.peerId, name: options.name, color: this.color });
+    publishCursor(this.awareness, null);
 
-    const changed = (): void => this.emit();
-    const on = <K extends Parameters<Classroom['on']>[0]>(name: K, fn: Parameters<Classroom['on']>[1] & object): void => {
-      classroom.on(name, fn as never);
-      this.cleanups.push(() => classroom.off(name, fn as never));
+    const participants = shallowRef(classroom.participants());
+    const hands = shallowRef(classroom.handQueue());
+    const stage = shallowRef(classroom.stage());
+    const status = shallowRef<SessionStatus>({ signaling: 'connecting', peers: 0, synced: false, pending: 0, online: navigator.onLine });
+    const control = shallowRef(this.readControl());
+    const remoteMedia = shallowRef<RemoteMedia[]>([]);
+    this.participants = participants;
+    this.hands = hands;
+    this.stage = stage;
+    this.status = status;
+    this.control = control;
+    this.end = this.endRef;
+    this.remoteMedia = remoteMedia;
+
+    const on = <K extends keyof ClassroomEvents>(name: K, fn: ClassroomEvents[K]): void => {
+      classroom.on(name, fn);
+      this.cleanups.push(() => classroom.off(name, fn));
     };
-    on('status', ({ signaling, peers, synced }: { signaling: SessionStatus['signaling']; peers: number; synced: boolean }) => {
-      this.setStatus({ signaling, peers, synced, pending: peers > 0 && synced ? 0 : this.statusValue.pending });
-    });
-    on('participants', changed);
-    on('stage', changed);
-    on('hands', changed);
-    on('quality', changed);
+    const patchStatus = (patch: Partial<SessionStatus>): void => {
+      status.value = { ...status.value, ...patch };
+    };
+    on('participants', (list) => { participants.value = list; });
+    on('hands', (queue) => { hands.value = queue; });
+    on('stage', (peerId) => { stage.value = peerId; });
+    on('status', (s) => patchStatus({ ...s, pending: s.peers > 0 && s.synced ? 0 : status.value.pending }));
     on('removed', () => this.finish('removed'));
     on('ended', () => this.finish('ended'));
-    on('track-subscribed', ({ peerId, stream, kind }: RemoteMedia) => {
-      if (kind === 'microphone' && this.remote.get(peerId)?.stream === stream) return;
-      this.remote.set(kind === 'screen' ? `${peerId}:screen` : peerId, { peerId, stream, kind });
-      this.emit();
-    });
-    on('track-unsubscribed', ({ peerId, track }: { peerId: string; track: MediaStreamTrack }) => {
-      for (const [key, m] of this.remote) {
-        if (m.peerId !== peerId) continue;
-        // Camera and microphone share one stream: keep it while another of its tracks still plays.
-        if (m.stream.getTracks().every((t) => t === track || t.readyState === 'ended')) this.remote.delete(key);
-      }
-      this.emit();
-    });
-    // Board lock and the like arrive as control changes, which need not change the participant list.
-    const onControl = (): void => this.emit();
+    // Board lock, slide and mute requests arrive as signed control changes.
+    const onControl = (): void => { control.value = this.readControl(); };
     classroom.control.on('change', onControl);
     this.cleanups.push(() => classroom.control.off('change', onControl));
-    this.provider.awareness.on('change', changed);
-    this.cleanups.push(() => this.provider.awareness.off('change', changed));
-    // Counting our own updates while nobody is reachable: what "N changes waiting" shows.
-    const onUpdate = (_u: Uint8Array, origin: unknown): void => {
-      // With nobody reachable, only our own edits (not IndexedDB's reload) can change the doc.
-      if (this.statusValue.peers === 0 && origin !== this.provider.engine && origin !== this.persistence.provider) {
-        this.setStatus({ pending: this.statusValue.pending + 1 });
+
+    // Remote streams by peer id; a peer's screen share is kept apart from its camera.
+    const remote = new Map<string, RemoteMedia>();
+    on('track-subscribed', ({ peerId, stream, kind }) => {
+      if (kind === 'microphone' && remote.get(peerId)?.stream === stream) return;
+      remote.set(kind === 'screen' ? `${peerId}:screen` : peerId, { peerId, stream, kind });
+      remoteMedia.value = [...remote.values()];
+    });
+    on('track-unsubscribed', ({ peerId, track }) => {
+      for (const [key, m] of remote) {
+        // Camera and microphone share one stream: keep it while another of its tracks still plays.
+        if (m.peerId === peerId && m.stream.getTracks().every((t) => t === track || t.readyState === 'ended')) remote.delete(key);
       }
+      remoteMedia.value = [...remote.values()];
+    });
+
+    // "N changes waiting": our own edits while nobody is reachable. Updates from peers and IndexedDB's reload are not local.
+    const onUpdate = (_update: Uint8Array, _origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
+      if (transaction.local && status.value.peers === 0) patchStatus({ pending: status.value.pending + 1 });
     };
     this.doc.on('update', onUpdate);
     this.cleanups.push(() => this.doc.off('update', onUpdate));
-    const online = (): void => this.setStatus({ online: navigator.onLine });
+    const online = (): void => patchStatus({ online: navigator.onLine });
     window.addEventListener('online', online);
     window.addEventListener('offline', online);
     this.cleanups.push(() => {
@@ -168,9 +176,9 @@ export class ClassSession {
     if (this.role === 'teacher') this.cleanups.push(this.history.autoMark(5_000));
   }
 
-  /** The classroom's provider (awareness for cursors and the laser). */
-  get provider(): PeerclassProvider {
-    return this.classroom.provider;
+  /** The class's awareness (board cursors, the laser pointer). */
+  get awareness(): Classroom['provider']['awareness'] {
+    return this.classroom.provider.awareness;
   }
 
   /** Camera, microphone and screen share. */
@@ -183,133 +191,36 @@ export class ClassSession {
     return this.classroom.peerId;
   }
 
-  /** Current connection state. */
-  status(): SessionStatus {
-    return this.statusValue;
-  }
-
-  /** Why we are no longer in the class, or null while we are. */
-  ended(): SessionEnd {
-    return this.endValue;
-  }
-
-  /** Whether the teacher has locked the board for students. */
-  boardLocked(): boolean {
-    return this.classroom.control.boardLocked();
-  }
-
   /** Whether students may draw right now (the teacher always may). */
   canDraw(): boolean {
-    return this.role === 'teacher' || !this.boardLocked();
-  }
-
-  /** Everyone in the class (ourselves included), teacher first, then by name. */
-  participants(): Participant[] {
-    const control = this.classroom.control;
-    return this.classroom.participants()
-      .map((p) => ({
-        peerId: p.peerId, name: p.name.slice(0, 80), role: p.role, handRaisedAt: p.handRaisedAt,
-        onStage: p.onStage, connected: p.connected, self: p.peerId === this.peerId,
-        quality: p.quality ?? this.media.qualityOf(p.peerId),
-        mutedByTeacher: p.role === 'student' && control.muteRequestFor(p.peerId) === true,
-      }))
-      .sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'teacher' ? -1 : 1));
-  }
-
-  /** Students with a raised hand, first raised first. */
-  handQueue(): Participant[] {
-    const byId = new Map(this.participants().map((p) => [p.peerId, p]));
-    return this.classroom.handQueue().flatMap((id) => byId.get(id) ?? []);
-  }
-
-  /** Peer id on stage, from the teacher's signed control state. */
-  stage(): string | null {
-    return this.classroom.stage();
-  }
-
-  /** The camera stream of a peer, if we receive one. */
-  remoteStream(peerId: string): MediaStream | null {
-    return this.remote.get(peerId)?.stream ?? null;
-  }
-
-  /** Screen shares we receive (at most one per peer), teacher's first. */
-  remoteScreens(): RemoteMedia[] {
-    const teacher = this.participants().find((p) => p.role === 'teacher')?.peerId;
-    return [...this.remote.values()].filter((m) => m.kind === 'screen').sort((a, b) => Number(b.peerId === teacher) - Number(a.peerId === teacher));
-  }
-
-  /** Whether we may share our screen: the teacher always, a student only while on stage (others would not receive it). */
-  canShareScreen(): boolean {
-    return this.role === 'teacher' || this.stage() === this.peerId;
+    return this.role === 'teacher' || !this.control.value.boardLocked;
   }
 
   /** Whether the teacher's latest signed request asks us to stay muted. */
   mutedByTeacher(): boolean {
-    return this.role === 'student' && this.classroom.control.muteRequestFor(this.peerId) === true;
+    return this.role === 'student' && this.control.value.muteRequested === true;
   }
 
-  /** The slide students should see, from the teacher's signed control state; null before the teacher set one. */
-  signedSlide(): { slideIndex: number; follow: boolean } | null {
-    return this.classroom.control.slide();
+  /** Teacher: whether our latest signed request for `peerId` (or for everyone) is "muted". */
+  muteRequestedFor(peerId: string): boolean {
+    void this.control.value;
+    return this.classroom.control.muteRequestFor(peerId) === true;
   }
 
-  /** Raise this participant's hand. */
-  raiseHand(): void {
-    this.classroom.raiseHand();
+  /** Whether we may share our screen: the teacher always, a student only while on stage (others would not receive it). */
+  canShareScreen(): boolean {
+    return this.role === 'teacher' || this.stage.value === this.peerId;
   }
 
-  /** Lower this participant's hand. */
-  lowerHand(): void {
-    this.classroom.lowerHand();
+  /** The camera stream of a peer, if we receive one. */
+  remoteStream(peerId: string): MediaStream | null {
+    return this.remoteMedia.value.find((m) => m.peerId === peerId && m.kind !== 'screen')?.stream ?? null;
   }
 
-  /** Teacher: put a student on stage (or nobody). Signed by the teacher key. */
-  async setStage(peerId: string | null): Promise<void> {
-    if (this.role !== 'teacher') return;
-    await this.classroom.setStage(peerId);
-  }
-
-  /** Teacher: lock or unlock the board for students. */
-  async lockBoard(locked: boolean): Promise<void> {
-    if (this.role === 'teacher') await this.classroom.lockBoard(locked);
-  }
-
-  /** Teacher: ask everyone to mute. */
-  async muteAll(): Promise<void> {
-    if (this.role === 'teacher') await this.classroom.requestMute('all', true);
-  }
-
-  /** Teacher: ask one student to mute or unmute (signed; newer than an earlier "mute all", so it overrides it for them). */
-  async requestMute(peerId: string, muted: boolean): Promise<void> {
-    if (this.role === 'teacher') await this.classroom.requestMute(peerId, muted);
-  }
-
-  /** Teacher: set the slide students follow, as a signed statement (the slide index in the presentation's order). */
-  async setSlide(index: number, follow: boolean): Promise<void> {
-    if (this.role === 'teacher') await this.classroom.setSlide(index, follow);
-  }
-
-  /** Teacher: remove a student from the class. */
-  async removeStudent(peerId: string): Promise<void> {
-    if (this.role === 'teacher') await this.classroom.removeStudent(peerId);
-  }
-
-  /** Teacher: end the class for everyone. */
+  /** Teacher: end the class for everyone (we see it ended at once). */
   async endClass(): Promise<void> {
-    if (this.role !== 'teacher') return;
     await this.classroom.endClass();
     this.finish('ended');
-  }
-
-  /** Share where our pointer is on the board (throttled by the caller). */
-  setCursor(cursor: PresenceState['cursor']): void {
-    this.provider.awareness.setLocalStateField('cursor', cursor ?? null);
-  }
-
-  /** Re-render when anything presence-, control- or connection-related changes. */
-  onChange(fn: Listener): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
   }
 
   /** Leave the class. */
@@ -320,20 +231,15 @@ export class ClassSession {
     void this.persistence.destroy();
   }
 
-  private finish(end: Exclude<SessionEnd, null>): void {
-    if (this.endValue !== null) return;
-    this.endValue = end;
-    if (end === 'ended' && this.role !== 'teacher') this.classroom.leave();
-    this.emit();
+  private finish(why: Exclude<SessionEnd, null>): void {
+    if (this.endRef.value !== null) return;
+    this.endRef.value = why;
+    if (why === 'ended' && this.role !== 'teacher') this.classroom.leave();
   }
 
-  private setStatus(patch: Partial<SessionStatus>): void {
-    this.statusValue = { ...this.statusValue, ...patch };
-    this.emit();
-  }
-
-  private emit(): void {
-    for (const l of this.listeners) l();
+  private readControl(): SessionControl {
+    const control = this.classroom.control;
+    return { boardLocked: control.boardLocked(), slide: control.slide(), muteRequested: control.muteRequestFor(this.peerId) };
   }
 }
 
