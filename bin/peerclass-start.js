@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// `npm start`: builds the classroom app when its sources changed, then runs one relay that serves it
-// on http://127.0.0.1:4444 and introduces peers on ws://127.0.0.1:4444. No external service.
+// `npm start`: builds the package (dist/) and the classroom app (demo/dist) when their sources changed,
+// then runs one relay from dist/ that serves the app on http://127.0.0.1:4444 and introduces peers on
+// ws://127.0.0.1:4444. No external service.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const demo = join(root, 'demo');
@@ -17,6 +17,8 @@ function newestMtime(path) {
   return Math.max(info.mtimeMs, ...readdirSync(path).filter((n) => n !== 'dist' && n !== 'node_modules').map((n) => newestMtime(join(path, n))));
 }
 
+execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
+
 if (existsSync(join(demo, 'index.html'))) {
   const sources = Math.max(newestMtime(demo), newestMtime(join(root, 'src')));
   const built = existsSync(join(dist, 'index.html')) ? statSync(join(dist, 'index.html')).mtimeMs : 0;
@@ -26,8 +28,7 @@ if (existsSync(join(demo, 'index.html'))) {
   }
 }
 
-register();
-const { main } = await import('../signaling/cli.ts');
+const { main } = await import('../dist/signaling/cli.js');
 const staticArgs = existsSync(join(dist, 'index.html')) ? ['--static', dist] : [];
 const relay = await main([...staticArgs, ...process.argv.slice(2)]);
 if (relay !== null) console.log(`peerclass: open ${relay.httpUrl} (signaling on ${relay.url})`);
