@@ -184,3 +184,30 @@ export class DataChannelLink implements Link {
     }
   };
 }
+
+/** Options for {@link openNegotiatedLink}. */
+export interface NegotiatedLinkOptions extends DataChannelLinkOptions {
+  /** The channel opened (called once, asynchronously). */
+  onOpen: (link: DataChannelLink) => void;
+  /** The channel closed, from either side. */
+  onChannelClose: () => void;
+}
+
+/**
+ * Creates the peerclass data channel (label `peerclass`, `negotiated: true, id: 0`, ordered) on a connection and
+ * its link. Both sides create the same channel, so neither waits for a `datachannel` event.
+ */
+export function openNegotiatedLink(pc: RTCPeerConnection, remoteId: string, options: NegotiatedLinkOptions): DataChannelLink {
+  const channel = pc.createDataChannel('peerclass', { negotiated: true, id: 0, ordered: true });
+  const linkOptions: DataChannelLinkOptions = {};
+  if (options.maxMessageBytes !== undefined) linkOptions.maxMessageBytes = options.maxMessageBytes;
+  if (options.onDroppedMessage !== undefined) linkOptions.onDroppedMessage = options.onDroppedMessage;
+  const link = new DataChannelLink(remoteId, channel, linkOptions);
+  const opened = (): void => options.onOpen(link);
+  if (channel.readyState === 'open') queueMicrotask(opened);
+  else channel.addEventListener('open', opened, { once: true });
+  // The channel's own close event, not the link's: after a local link.close() the channel first sends what it
+  // has queued (a leave message), and closing the RTCPeerConnection at once would abort that.
+  channel.addEventListener('close', options.onChannelClose);
+  return link;
+}

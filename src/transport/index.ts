@@ -1,4 +1,6 @@
 export * from './dataChannelLink.js';
+export * from './errors.js';
 export * from './peerConnection.js';
+export * from './relaySocket.js';
 export * from './signalingClient.js';
 export * from './signalingCrypto.js';

@@ -1,24 +1,21 @@
 import { ObservableV2 } from 'lib0/observable';
+import { randomHexId } from '../protocol/ids.js';
+import { decodePeerSignal, opensSession, signalSession, type PeerSignal, type SignalCandidate } from '../protocol/peerSignals.js';
 import type { Link } from '../sync/link.js';
-import { DataChannelLink } from './dataChannelLink.js';
+import { ConnectionSupervisor } from './connectionSupervisor.js';
+import { openNegotiatedLink, type DataChannelLink, type NegotiatedLinkOptions } from './dataChannelLink.js';
+import { TransportError } from './errors.js';
+import { LocalDescriptions, candidateToSignal, localDescriptionSignal } from './rtcCompat.js';
+
+// The signal codec moved to protocol/; these names stay importable from here.
+export { decodePeerSignal, signalSession, validatePeerSignal } from '../protocol/peerSignals.js';
+export type { CandidateSignal, DescriptionSignal, HelloSignal, PeerSignal, PeerSignalRejectCode, PeerSignalRejection } from '../protocol/peerSignals.js';
 
 /** The WebRTC implementation to use: the browser's globals, or e.g. `@roamhq/wrtc` in Node. */
 export interface RtcImplementation {
   /** An RTCPeerConnection constructor. */
   RTCPeerConnection: typeof RTCPeerConnection;
 }
-
-/** A session description in a signal (the shape `RTCSessionDescription.toJSON()` gives). */
-export interface DescriptionSignal { description: { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp: string } }
-/** An ICE candidate in a signal; `null` marks the end of candidates. */
-export interface CandidateSignal { candidate: RTCIceCandidateInit | null }
-/**
- * What one peer sends another through signaling to set up and renegotiate their connection. `session` is the
- * sending {@link PeerConnection}'s random id: it tells a fresh connection from the remote apart from an old one.
- */
-export type PeerSignal = (DescriptionSignal | CandidateSignal | HelloSignal) & { session?: string };
-/** Sent by the polite side instead of a first offer: "I am ready, please offer". */
-export interface HelloSignal { hello: true }
 
 /** Options for {@link PeerConnection}. */
 export interface PeerConnectionOptions {
@@ -55,49 +52,8 @@ export interface PeerConnectionEvents {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
-
-/** Validates a signal from the network; returns why it is refused, or null when it is well formed. */
-export function validatePeerSignal(data: unknown): string | null {
-  if (typeof data !== 'object' || data === null) return 'signal is not an object';
-  const record = data as Record<string, unknown>;
-  if ('description' in record) {
-    const d = record.description;
-    if (typeof d !== 'object' || d === null) return 'description is not an object';
-    const { type, sdp } = d as Record<string, unknown>;
-    if (type !== 'offer' && type !== 'answer') return `description type ${String(type)} not accepted`;
-    if (typeof sdp !== 'string' || sdp.length === 0 || sdp.length > 256 * 1024) return 'description sdp missing or too large';
-    return validateSession(record.session);
-  }
-  if ('candidate' in record) {
-    const c = record.candidate;
-    if (c === null) return validateSession(record.session);
-    if (typeof c !== 'object') return 'candidate is not an object';
-    const { candidate, sdpMid, sdpMLineIndex, usernameFragment } = c as Record<string, unknown>;
-    if (typeof candidate !== 'string' || candidate.length > 4096) return 'candidate string missing or too large';
-    if (sdpMid !== undefined && sdpMid !== null && typeof sdpMid !== 'string') return 'candidate sdpMid not a string';
-    if (sdpMLineIndex !== undefined && sdpMLineIndex !== null && (typeof sdpMLineIndex !== 'number' || !Number.isInteger(sdpMLineIndex))) return 'candidate sdpMLineIndex not an integer';
-    if (usernameFragment !== undefined && usernameFragment !== null && typeof usernameFragment !== 'string') return 'candidate usernameFragment not a string';
-    return validateSession(record.session);
-  }
-  if ('hello' in record) return record.hello === true ? validateSession(record.session) : 'hello is not true';
-  return 'signal has neither description nor candidate';
-}
-
-function validateSession(session: unknown): string | null {
-  if (session === undefined) return null;
-  return typeof session === 'string' && session.length > 0 && session.length <= 64 ? null : 'session is not a short string';
-}
-
-/** The sending connection's session id carried by a signal, or null when it has none or is malformed. */
-export function signalSession(data: unknown): string | null {
-  if (typeof data !== 'object' || data === null) return null;
-  const session = (data as Record<string, unknown>).session;
-  return typeof session === 'string' && session.length > 0 && session.length <= 64 ? session : null;
-}
-
-function randomSession(): string {
-  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+/** Random bytes of a connection's session id (16 hex characters on the wire). */
+const SESSION_BYTES = 8;
 
 /**
  * One RTCPeerConnection to one remote peer, negotiated with the standard "perfect negotiation" pattern,
@@ -124,7 +80,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   /** The remote peer's id. */
   readonly remoteId: string;
   /** This connection's random session id, sent with every signal. */
-  readonly session: string = randomSession();
+  readonly session: string = randomHexId(SESSION_BYTES);
   private remoteSessionId: string | null = null;
   private readonly sendSignal: (data: PeerSignal) => void;
   private readonly log: (reason: string) => void;
@@ -133,14 +89,11 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   private makingOffer = false;
   private ignoreOffer = false;
   private isSettingRemoteAnswerPending = false;
-  private restartedIce = false;
   private negotiationDeferred = false;
-  /** False once the implementation showed it needs explicit descriptions (e.g. @roamhq/wrtc). */
-  private implicitDescriptions = true;
+  private readonly descriptions: LocalDescriptions;
   private closedFlag = false;
   private linkOpen = false;
-  private connectTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly connectTimeoutMs: number;
+  private readonly supervisor: ConnectionSupervisor;
   /**
    * Incoming signals and our own offers run one at a time, in order. Browsers serialise description changes on
    * their own operations chain, but with explicit createOffer/setLocalDescription (e.g. @roamhq/wrtc) an offer
@@ -148,12 +101,15 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
    */
   private signalChain: Promise<void> = Promise.resolve();
   /** Candidates that arrived before any remote description. */
-  private pendingCandidates: Array<{ candidate: RTCIceCandidateInit; session: string | null }> = [];
+  private pendingCandidates: Array<{ candidate: SignalCandidate; session: string | null }> = [];
 
-  /** Creates the connection and its data channel; negotiation starts on its own. */
+  /**
+   * Creates the connection and its data channel; negotiation starts on its own.
+   * @throws {TransportError} `self-connection` when `localId` equals `remoteId`.
+   */
   constructor(options: PeerConnectionOptions) {
     super();
-    if (options.localId === options.remoteId) throw new Error('a peer cannot connect to itself');
+    if (options.localId === options.remoteId) throw new TransportError('self-connection', 'a peer cannot connect to itself');
     this.localId = options.localId;
     this.remoteId = options.remoteId;
     this.polite = options.localId > options.remoteId;
@@ -162,10 +118,11 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     const config: RTCConfiguration = { iceServers: options.iceServers ?? [] };
     if (options.iceTransportPolicy !== undefined) config.iceTransportPolicy = options.iceTransportPolicy;
     this.pc = new options.rtc.RTCPeerConnection(config);
+    this.descriptions = new LocalDescriptions(this.pc);
     this.pc.onnegotiationneeded = () => { void this.enqueue(() => this.negotiate(), 'negotiation'); };
     this.pc.onicecandidate = ({ candidate }) => {
       if (this.closedFlag) return;
-      this.send({ candidate: candidate === null ? null : candidateToJson(candidate) });
+      this.send({ candidate: candidate === null ? null : candidateToSignal(candidate) });
     };
     this.pc.onconnectionstatechange = () => { this.handleConnectionState(); };
     this.pc.onsignalingstatechange = () => {
@@ -185,42 +142,31 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     } else {
       this.createChannel();
     }
-    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    this.startConnectTimer();
+    this.supervisor = new ConnectionSupervisor({
+      pc: this.pc,
+      remoteId: this.remoteId,
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      log: this.log,
+      giveUp: () => this.close(),
+      restartIceByOffer: () => { void this.enqueue(() => this.negotiateIceRestart(), 'ICE restart'); },
+    });
   }
 
-  /** Creates the negotiated data channel (id 0) and its link; once per connection. */
+  /** Creates the negotiated data channel and its link; once per connection. */
   private createChannel(): void {
     if (this.dataLink !== null || this.closedFlag) return;
-    const channel = this.pc.createDataChannel('peerclass', { negotiated: true, id: 0, ordered: true });
-    const linkOptions: { maxMessageBytes?: number; onDroppedMessage: (reason: string) => void } = {
+    const options: NegotiatedLinkOptions = {
       onDroppedMessage: (reason) => this.log(`from ${this.remoteId}: ${reason}`),
+      onOpen: (link) => {
+        if (this.closedFlag || this.linkOpen) return;
+        this.linkOpen = true;
+        this.emit('link', [link]);
+      },
+      // The channel closing (either side) ends the connection.
+      onChannelClose: () => { if (this.linkOpen) this.close(); },
     };
-    if (this.maxMessageBytes !== undefined) linkOptions.maxMessageBytes = this.maxMessageBytes;
-    const link = new DataChannelLink(this.remoteId, channel, linkOptions);
-    this.dataLink = link;
-    const announceLink = (): void => {
-      if (this.closedFlag || this.linkOpen) return;
-      this.linkOpen = true;
-      this.emit('link', [link]);
-    };
-    if (channel.readyState === 'open') queueMicrotask(announceLink);
-    else channel.addEventListener('open', announceLink);
-    // The channel closing (either side) ends the connection. Wait for the channel's own close event rather
-    // than the link's: after a local link.close() the channel first sends what it has queued (a leave message),
-    // and closing the RTCPeerConnection at once would abort that.
-    channel.addEventListener('close', () => { if (this.linkOpen) this.close(); });
-  }
-
-  private startConnectTimer(): void {
-    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
-    this.connectTimer = setTimeout(() => {
-      this.connectTimer = null;
-      if (this.pc.connectionState !== 'connected') {
-        this.log(`connection to ${this.remoteId} not established within ${this.connectTimeoutMs} ms`);
-        this.close();
-      }
-    }, this.connectTimeoutMs);
+    if (this.maxMessageBytes !== undefined) options.maxMessageBytes = this.maxMessageBytes;
+    this.dataLink = openNegotiatedLink(this.pc, this.remoteId, options);
   }
 
   /** The data-channel link once its channel is open, otherwise null. */
@@ -241,9 +187,8 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   isFromNewRemoteSession(data: unknown): boolean {
     const session = signalSession(data);
     if (session === null || this.remoteSessionId === null || session === this.remoteSessionId) return false;
-    const { description, hello } = data as { description?: { type?: unknown }; hello?: unknown };
-    if (hello === true) return true;
-    return typeof description === 'object' && description !== null && description.type === 'offer';
+    const decoded = decodePeerSignal(data);
+    return decoded.ok && opensSession(decoded.value);
   }
 
   /** True once {@link close} ran (locally or because the connection failed). */
@@ -309,8 +254,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
-    this.connectTimer = null;
+    this.supervisor.stop();
     this.dataLink?.close();
     this.pc.onnegotiationneeded = null;
     this.pc.onicecandidate = null;
@@ -340,10 +284,9 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     }
     try {
       this.makingOffer = true;
-      await this.setLocalDescription('offer');
+      await this.descriptions.set('offer');
       if (this.closedFlag) return;
-      const description = this.pc.localDescription;
-      if (description !== null) this.send({ description: { type: description.type, sdp: description.sdp } });
+      this.sendLocalDescription();
     } catch (error) {
       if (!this.closedFlag) this.log(`negotiation with ${this.remoteId} failed: ${String(error)}`);
     } finally {
@@ -351,38 +294,20 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     }
   }
 
-  /**
-   * `setLocalDescription()` without arguments, with a fallback for implementations (e.g. @roamhq/wrtc) that
-   * still require an explicit offer or answer.
-   */
-  private async setLocalDescription(kind: 'offer' | 'answer'): Promise<void> {
-    if (this.implicitDescriptions) {
-      try {
-        await this.pc.setLocalDescription();
-        return;
-      } catch (error) {
-        // Only a TypeError means "arguments required"; anything else is a real failure.
-        if (!(error instanceof TypeError) && !/expected an object/i.test(String(error))) throw error;
-        this.implicitDescriptions = false;
-      }
-    }
-    const expected = kind === 'offer' ? 'stable' : 'have-remote-offer';
-    if (this.pc.signalingState !== expected) throw new Error(`cannot create an ${kind} in state ${this.pc.signalingState}`);
-    const description = kind === 'offer' ? await this.pc.createOffer() : await this.pc.createAnswer();
-    // The state may have moved while the description was being created (a remote offer arrived).
-    if (this.pc.signalingState !== expected) throw new Error(`state moved to ${this.pc.signalingState} while creating an ${kind}`);
-    await this.pc.setLocalDescription(description);
+  private sendLocalDescription(): void {
+    const signal = localDescriptionSignal(this.pc);
+    if (signal !== null) this.send(signal);
   }
 
   private async applySignal(data: unknown): Promise<void> {
     if (this.closedFlag) return;
-    const reason = validatePeerSignal(data);
-    if (reason !== null) {
-      this.log(`ignored signal from ${this.remoteId}: ${reason}`);
+    const decoded = decodePeerSignal(data);
+    if (!decoded.ok) {
+      this.log(`ignored signal from ${this.remoteId}: ${decoded.code}: ${decoded.reason}`);
       return;
     }
-    const signal = data as PeerSignal;
-    const session = signalSession(signal);
+    const signal = decoded.value;
+    const session = signal.session ?? null;
     if (session !== null && this.remoteSessionId !== null && session !== this.remoteSessionId) {
       this.log(`ignored signal from another connection (session ${session}) of ${this.remoteId}`);
       return;
@@ -392,7 +317,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
       return;
     }
     if ('description' in signal) {
-      const description = signal.description as RTCSessionDescriptionInit;
+      const description = signal.description;
       const readyForOffer = !this.makingOffer && (this.pc.signalingState === 'stable' || this.isSettingRemoteAnswerPending);
       const offerCollision = description.type === 'offer' && !readyForOffer;
       this.ignoreOffer = !this.polite && offerCollision;
@@ -422,10 +347,9 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
       if (description.type === 'offer') {
         // Polite side: the remote offer carries the data m-section, so our negotiated channel joins this answer.
         this.createChannel();
-        await this.setLocalDescription('answer');
+        await this.descriptions.set('answer');
         if (this.closedFlag) return;
-        const local = this.pc.localDescription;
-        if (local !== null) this.send({ description: { type: local.type, sdp: local.sdp } });
+        this.sendLocalDescription();
       }
       return;
     }
@@ -438,7 +362,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     await this.addCandidate(signal.candidate);
   }
 
-  private async addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+  private async addCandidate(candidate: SignalCandidate): Promise<void> {
     try {
       await this.pc.addIceCandidate(candidate);
     } catch (error) {
@@ -451,26 +375,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     if (this.closedFlag) return;
     const state = this.pc.connectionState;
     this.emit('state', [state]);
-    if (state === 'connected') {
-      if (this.connectTimer !== null) clearTimeout(this.connectTimer);
-      this.connectTimer = null;
-      // A restart that worked earns another one on a later failure.
-      this.restartedIce = false;
-    } else if (state === 'failed') {
-      if (this.restartedIce) {
-        this.log(`connection to ${this.remoteId} failed again after an ICE restart`);
-        this.close();
-        return;
-      }
-      this.restartedIce = true;
-      this.log(`connection to ${this.remoteId} failed: restarting ICE`);
-      this.startConnectTimer();
-      // restartIce() fires negotiationneeded; the offer it leads to carries new ICE credentials.
-      if (typeof this.pc.restartIce === 'function') this.pc.restartIce();
-      else void this.enqueue(() => this.negotiateIceRestart(), 'ICE restart');
-    } else if (state === 'closed') {
-      this.close();
-    }
+    this.supervisor.onState(state);
   }
 
   /** For implementations without `restartIce()`: an explicit offer with `iceRestart`. */
@@ -478,8 +383,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription(await this.pc.createOffer({ iceRestart: true }));
-      const description = this.pc.localDescription;
-      if (description !== null) this.send({ description: { type: description.type, sdp: description.sdp } });
+      this.sendLocalDescription();
     } catch (error) {
       this.log(`ICE restart with ${this.remoteId} failed: ${String(error)}`);
       this.close();
@@ -487,9 +391,4 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
       this.makingOffer = false;
     }
   }
-}
-
-function candidateToJson(candidate: RTCIceCandidate): RTCIceCandidateInit {
-  if (typeof candidate.toJSON === 'function') return candidate.toJSON();
-  return { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex, usernameFragment: candidate.usernameFragment };
 }

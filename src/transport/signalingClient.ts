@@ -1,40 +1,31 @@
 import { ObservableV2 } from 'lib0/observable';
-import type { ClientToRelayMessage, IceServerConfig } from '../protocol/signaling.js';
-import { deriveRoomKey, openJson, sealJson, topicForRoom } from './signalingCrypto.js';
+import type { RelayMessage } from '../protocol/relayMessages.js';
+import { decodePublishEnvelope, decodeSealedPayload, encodeSealedPayload, type PublishEnvelope, type SealedSignalingPayload } from '../protocol/sealedSignaling.js';
+import type { IceServerConfig, SignalingErrorCode } from '../protocol/signaling.js';
+import { TransportError } from './errors.js';
+import { DefaultReconnectPolicy, RelaySocket, type ReconnectPolicy, type RelaySocketStatus, type WebSocketConstructorLike } from './relaySocket.js';
+import { deriveRoomKey, openBytes, sealBytes, topicForRoom } from './signalingCrypto.js';
 
-/**
- * An event handler type that TypeScript checks bivariantly, so both `ws`'s WebSocket (whose events carry more
- * fields) and the browser's WebSocket fit {@link WebSocketLike}.
- */
-type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
+// Kept importable from here: the provider and older code import them from this module.
+export type { WebSocketConstructorLike, WebSocketLike, ReconnectPolicy, ReconnectContext } from './relaySocket.js';
+export { DefaultReconnectPolicy } from './relaySocket.js';
+export type { PublishEnvelope, SealedSignalingPayload } from '../protocol/sealedSignaling.js';
 
-/** The part of a WebSocket the client uses: the browser's `WebSocket` and `ws`'s both fit. */
-export interface WebSocketLike {
-  /** 1 = open. */
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: Handler<unknown> | null;
-  onmessage: Handler<{ data: unknown }> | null;
-  onclose: Handler<unknown> | null;
-  onerror: Handler<unknown> | null;
-}
-
-/** A WebSocket constructor (`globalThis.WebSocket` in browsers, `ws`'s default export in Node). */
-export type WebSocketConstructorLike = new (url: string) => WebSocketLike;
-
-/** Connection state of a {@link SignalingClient}. */
-export type SignalingStatus = 'connecting' | 'connected' | 'disconnected';
+/** Connection state of a {@link SignalingClient}: `connected` once subscribed to the room's topic. */
+export type SignalingStatus = RelaySocketStatus;
 
 /** An error a {@link SignalingClient} reports. */
 export interface SignalingError {
   /**
    * `wrong-secret`: a peer in this room encrypts with another class secret (reported once per such peer);
-   * `relay-error`: the relay refused something (its code and message are in `message`);
-   * `unreachable`: the relay could not be reached (reported once per outage).
+   * `relay-error`: the relay refused something (its code is in `relayCode` when known, code and text in `message`);
+   * `unreachable`: the relay could not be reached (reported once per outage);
+   * `gave-up`: the reconnect policy stopped retrying (`reconnectNow()` or `connect()` starts again).
    */
-  code: 'wrong-secret' | 'relay-error' | 'unreachable';
+  code: 'wrong-secret' | 'relay-error' | 'unreachable' | 'gave-up';
   message: string;
+  /** For `relay-error`: the relay's error code, when it is one peerclass relays send. */
+  relayCode?: SignalingErrorCode;
 }
 
 /** Events of {@link SignalingClient}. */
@@ -65,76 +56,67 @@ export interface SignalingClientOptions {
   token?: string;
   /** What we tell other peers about ourselves in announces (e.g. name, role). */
   info?: unknown;
-  /** Reconnect backoff bounds (default 250 ms … 10 s, exponential with jitter). */
+  /** When to retry after the relay connection is lost (default {@link DefaultReconnectPolicy}). Wins over `reconnect`. */
+  reconnectPolicy?: ReconnectPolicy;
+  /** Shorthand for `reconnectPolicy: new DefaultReconnectPolicy(bounds)` (default 250 ms … 10 s). */
   reconnect?: { minMs: number; maxMs: number };
   /** Ping interval (default 20 s); the connection is dropped after two intervals without any message. */
   pingIntervalMs?: number;
+  /** How long {@link SignalingClient.reconnectNow} waits for the relay to answer on a connection that looks open (default 3 s). */
+  probeTimeoutMs?: number;
 }
-
-/** What goes (sealed) inside `publish.data.sealed`; see PROTOCOL.md §1. */
-export type SealedSignalingPayload =
-  | { kind: 'announce'; from: string; info: unknown; to?: string }
-  | { kind: 'signal'; from: string; to: string; data: unknown };
-
-/** The cleartext wrapper in `publish.data`. */
-export interface PublishEnvelope { from: string; sealed: string }
-
-const OPEN = 1;
-const DEFAULT_RECONNECT = { minMs: 250, maxMs: 10_000 };
-const DEFAULT_PING_MS = 20_000;
 
 /**
  * A peer's connection to the signaling relay for one room.
  *
- * Speaks y-webrtc's topic protocol (subscribe / publish / ping) on the topic `topicForRoom(roomId)`; every
- * payload is AES-GCM encrypted with a key derived from the class secret, so the relay sees neither the room
- * name, nor who talks to whom about what, nor any SDP. Announces itself on every (re)connect and answers a
- * newcomer's announce directly, so both sides learn of each other. Reconnects with exponential backoff and
- * jitter until {@link destroy}.
+ * Speaks y-webrtc's topic protocol over a {@link RelaySocket} on the topic `topicForRoom(roomId)`; every payload
+ * is AES-GCM encrypted with a key derived from the class secret, so the relay sees neither the room name, nor who
+ * talks to whom about what, nor any SDP. Subscribes and announces itself on every (re)connect and answers a
+ * newcomer's announce directly, so both sides learn of each other.
  */
 export class SignalingClient extends ObservableV2<SignalingClientEvents> {
   /** Our peer id. */
   readonly peerId: string;
   /** The room id. */
   readonly roomId: string;
-  private readonly url: string;
-  private readonly WebSocketImpl: WebSocketConstructorLike;
+  private readonly socket: RelaySocket;
   private readonly token: string | undefined;
   private info: unknown;
-  private readonly reconnectBounds: { minMs: number; maxMs: number };
-  private readonly pingIntervalMs: number;
   private readonly secrets: Promise<{ topic: string; key: CryptoKey }>;
-  private ws: WebSocketLike | null = null;
   private currentStatus: SignalingStatus = 'disconnected';
-  private shouldConnect = false;
   private destroyed = false;
-  private attempt = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
-  private lastMessageAt = 0;
-  private unreachableReported = false;
   private readonly wrongSecretSenders = new Set<string>();
   /** Sealing is async: sends go through this chain so they leave in call order. */
   private sendChain: Promise<void> = Promise.resolve();
   /** Opening is async: received messages go through this chain so they are handled in arrival order. */
   private receiveChain: Promise<void> = Promise.resolve();
 
-  /** Creates the client; call {@link connect} to start. Key derivation starts at once. */
+  /**
+   * Creates the client; call {@link connect} to start. Key derivation starts at once.
+   * @throws {TransportError} `no-websocket` when no WebSocket implementation is given or global.
+   */
   constructor(options: SignalingClientOptions) {
     super();
-    this.url = options.url;
     this.roomId = options.roomId;
     this.peerId = options.peerId;
     this.token = options.token;
     this.info = options.info ?? null;
-    this.reconnectBounds = options.reconnect ?? DEFAULT_RECONNECT;
-    this.pingIntervalMs = options.pingIntervalMs ?? DEFAULT_PING_MS;
-    const impl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
-    if (impl === undefined) throw new Error('no WebSocket implementation: pass options.WebSocket (e.g. the `ws` package in Node)');
-    this.WebSocketImpl = impl;
+    const socketOptions: ConstructorParameters<typeof RelaySocket>[0] = {
+      url: options.url,
+      reconnectPolicy: options.reconnectPolicy ?? new DefaultReconnectPolicy(options.reconnect),
+    };
+    if (options.WebSocket !== undefined) socketOptions.WebSocket = options.WebSocket;
+    if (options.pingIntervalMs !== undefined) socketOptions.pingIntervalMs = options.pingIntervalMs;
+    if (options.probeTimeoutMs !== undefined) socketOptions.probeTimeoutMs = options.probeTimeoutMs;
+    this.socket = new RelaySocket(socketOptions);
+    this.socket.on('status', (status) => this.onSocketStatus(status));
+    this.socket.on('message', (message) => {
+      this.receiveChain = this.receiveChain.then(() => this.handleMessage(message)).catch(() => {});
+    });
+    this.socket.on('error', (error) => this.emit('error', [{ code: error.code, message: error.message }]));
     this.secrets = Promise.all([topicForRoom(options.roomId), deriveRoomKey(options.secret, options.roomId)])
       .then(([topic, key]) => ({ topic, key }));
-    // Avoid an unhandled rejection before connect() awaits it; connect() reports the failure.
+    // Avoid an unhandled rejection before a connection awaits it; subscribing reports the failure.
     this.secrets.catch(() => {});
   }
 
@@ -143,16 +125,31 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
     return this.currentStatus;
   }
 
+  /** The relay URL. */
+  get url(): string {
+    return this.socket.url;
+  }
+
   /** The relay topic (hash of the room id). */
   topic(): Promise<string> {
     return this.secrets.then((s) => s.topic);
   }
 
-  /** Starts connecting (and keeps reconnecting until {@link destroy}). */
+  /**
+   * Starts connecting (and keeps reconnecting until {@link destroy}).
+   * @throws {TransportError} `destroyed` after {@link destroy}.
+   */
   connect(): void {
-    if (this.destroyed) throw new Error('SignalingClient was destroyed');
-    this.shouldConnect = true;
-    if (this.ws === null && this.reconnectTimer === null) this.open();
+    if (this.destroyed) throw new TransportError('destroyed', 'SignalingClient was destroyed');
+    this.socket.connect();
+  }
+
+  /**
+   * Skips the reconnect wait: call it when the network is back (browser `online` event). See
+   * {@link RelaySocket.reconnectNow}: a connection that looks open is probed and replaced if it does not answer.
+   */
+  reconnectNow(): void {
+    this.socket.reconnectNow();
   }
 
   /** Sends a signal (SDP/ICE) to one peer. Dropped while not connected: negotiation restarts on reconnect. */
@@ -170,16 +167,7 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
   override destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.shouldConnect = false;
-    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
-    this.stopPing();
-    const ws = this.ws;
-    this.ws = null;
-    if (ws !== null) {
-      ws.onopen = null; ws.onmessage = null; ws.onclose = null; ws.onerror = null;
-      try { ws.close(1000, 'bye'); } catch { /* not open yet */ }
-    }
+    this.socket.destroy();
     this.setStatus('disconnected');
     super.destroy();
   }
@@ -190,37 +178,14 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
     this.emit('status', [status]);
   }
 
-  private open(): void {
-    this.setStatus('connecting');
-    let ws: WebSocketLike;
-    try {
-      ws = new this.WebSocketImpl(this.url);
-    } catch (error) {
-      this.reportUnreachable(`cannot open ${this.url}: ${String(error)}`);
-      this.scheduleReconnect();
-      return;
-    }
-    this.ws = ws;
-    let opened = false;
-    ws.onopen = () => {
-      opened = true;
-      void this.handleOpen(ws);
-    };
-    ws.onmessage = (event) => {
-      if (ws !== this.ws) return;
-      this.lastMessageAt = Date.now();
-      const text = toText(event.data);
-      if (text === null) return;
-      this.receiveChain = this.receiveChain.then(() => this.handleText(text)).catch(() => {});
-    };
-    ws.onclose = () => {
-      if (!opened) this.reportUnreachable(`cannot reach the signaling relay at ${this.url}`);
-      this.handleClose(ws);
-    };
-    ws.onerror = () => { /* a close event follows */ };
+  private onSocketStatus(status: RelaySocketStatus): void {
+    // The socket being open is not enough: we count as connected once subscribed to the topic.
+    if (status === 'connected') void this.subscribe();
+    else this.setStatus(status);
   }
 
-  private async handleOpen(ws: WebSocketLike): Promise<void> {
+  private async subscribe(): Promise<void> {
+    const connection = this.socket.connection;
     let topic: string;
     try {
       ({ topic } = await this.secrets);
@@ -228,148 +193,83 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
       this.emit('error', [{ code: 'unreachable', message: `cannot derive the signaling key: ${String(error)}` }]);
       return;
     }
-    if (ws !== this.ws || ws.readyState !== OPEN) return;
-    this.attempt = 0;
-    this.unreachableReported = false;
-    this.lastMessageAt = Date.now();
-    const subscribe: ClientToRelayMessage = { type: 'subscribe', topics: [topic] };
-    if (this.token !== undefined) subscribe.token = this.token;
-    ws.send(JSON.stringify(subscribe));
-    this.startPing(ws);
+    if (this.destroyed || this.socket.connection !== connection || this.socket.status !== 'connected') return;
+    const sent = this.socket.send(this.token === undefined ? { type: 'subscribe', topics: [topic] } : { type: 'subscribe', topics: [topic], token: this.token });
+    if (!sent) return;
     this.setStatus('connected');
     this.announce();
-  }
-
-  private handleClose(ws: WebSocketLike): void {
-    if (ws !== this.ws) return;
-    ws.onopen = null; ws.onmessage = null; ws.onclose = null; ws.onerror = null;
-    this.ws = null;
-    this.stopPing();
-    this.setStatus('disconnected');
-    this.scheduleReconnect();
-  }
-
-  private reportUnreachable(message: string): void {
-    if (this.unreachableReported) return;
-    this.unreachableReported = true;
-    this.emit('error', [{ code: 'unreachable', message }]);
-  }
-
-  private scheduleReconnect(): void {
-    if (!this.shouldConnect || this.destroyed || this.reconnectTimer !== null) return;
-    const { minMs, maxMs } = this.reconnectBounds;
-    const base = Math.min(maxMs, minMs * 2 ** Math.min(this.attempt, 20));
-    // Jitter spreads a classroom's reconnects after a relay restart.
-    const delay = base / 2 + Math.random() * (base / 2);
-    this.attempt++;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      if (this.shouldConnect && this.ws === null) this.open();
-    }, delay);
-  }
-
-  private startPing(ws: WebSocketLike): void {
-    this.stopPing();
-    this.pingTimer = setInterval(() => {
-      if (ws !== this.ws) return;
-      if (Date.now() - this.lastMessageAt > 2 * this.pingIntervalMs) {
-        // The relay went silent (half-open TCP): do not wait for the OS to notice.
-        try { ws.close(4000, 'ping timeout'); } catch { /* closing anyway */ }
-        this.handleClose(ws);
-        return;
-      }
-      if (ws.readyState === OPEN) ws.send(JSON.stringify({ type: 'ping' } satisfies ClientToRelayMessage));
-    }, this.pingIntervalMs);
-  }
-
-  private stopPing(): void {
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    this.pingTimer = null;
   }
 
   private publish(payload: SealedSignalingPayload): void {
     if (this.destroyed) return;
     this.sendChain = this.sendChain.then(async () => {
       const { topic, key } = await this.secrets;
-      const ws = this.ws;
-      if (ws === null || ws.readyState !== OPEN || this.currentStatus !== 'connected') return;
-      const sealed = await sealJson(key, payload);
-      if (ws !== this.ws || ws.readyState !== OPEN) return;
+      if (this.currentStatus !== 'connected') return;
+      const connection = this.socket.connection;
+      const sealed = await sealBytes(key, encodeSealedPayload(payload));
+      // Sealed for a connection that has since been replaced: the reconnect re-announces, negotiation restarts.
+      if (this.socket.connection !== connection || this.currentStatus !== 'connected') return;
       const envelope: PublishEnvelope = { from: this.peerId, sealed };
-      ws.send(JSON.stringify({ type: 'publish', topic, data: envelope } satisfies ClientToRelayMessage));
-    }).catch(() => { /* a send on a socket closing under us: the reconnect re-announces */ });
+      this.socket.send({ type: 'publish', topic, data: envelope });
+    }).catch(() => { /* key derivation failed: subscribing reported it */ });
   }
 
-  private async handleText(text: string): Promise<void> {
-    let message: unknown;
-    try { message = JSON.parse(text); } catch { return; }
-    if (typeof message !== 'object' || message === null) return;
-    const m = message as Record<string, unknown>;
-    switch (m.type) {
+  private async handleMessage(message: RelayMessage): Promise<void> {
+    switch (message.type) {
       case 'publish': {
         const { topic, key } = await this.secrets;
-        if (m.topic === topic) await this.handlePublish(key, m.data);
+        if (message.topic === topic) await this.handlePublish(key, message.data);
         return;
       }
       case 'ice-servers':
-        if (Array.isArray(m.iceServers)) {
-          const servers = m.iceServers.filter(isIceServerConfig);
-          this.emit('ice-servers', [servers]);
-        }
+        this.emit('ice-servers', [message.iceServers]);
         return;
-      case 'error':
-        this.emit('error', [{ code: 'relay-error', message: `${String(m.code)}: ${String(m.message)}` }]);
+      case 'error': {
+        const error: SignalingError = { code: 'relay-error', message: `${message.code}: ${message.message}` };
+        if (message.knownCode !== null) error.relayCode = message.knownCode;
+        this.emit('error', [error]);
         return;
+      }
       default:
-        return; // pong, and types from future relays
+        return;
     }
   }
 
   private async handlePublish(key: CryptoKey, data: unknown): Promise<void> {
-    if (typeof data !== 'object' || data === null) return;
-    const { from, sealed } = data as Record<string, unknown>;
-    if (typeof from !== 'string' || typeof sealed !== 'string' || from === this.peerId) return;
-    let payload: unknown;
+    const envelope = decodePublishEnvelope(data);
+    if (!envelope.ok) return; // e.g. a y-webrtc client on the same relay: not ours to read
+    const { from, sealed } = envelope.value;
+    if (from === this.peerId) return;
+    let plaintext: Uint8Array;
     try {
-      payload = await openJson(key, sealed);
-    } catch {
-      if (!this.wrongSecretSenders.has(from)) {
-        this.wrongSecretSenders.add(from);
-        // Answer once with something it cannot read either, so the other side learns about the mismatch too.
-        this.publish({ kind: 'announce', from: this.peerId, info: this.info, to: from });
-        this.emit('error', [{
-          code: 'wrong-secret',
-          message: `another peer in this room (${from}) uses a different class secret: its messages cannot be read, so you will not connect to it. Check that everyone joined with the same link.`,
-        }]);
-      }
+      plaintext = await openBytes(key, sealed);
+    } catch (error) {
+      if (error instanceof TransportError && error.code === 'sealed-unreadable') this.reportWrongSecret(from);
       return;
     }
-    if (typeof payload !== 'object' || payload === null) return;
-    const p = payload as Record<string, unknown>;
+    const decoded = decodeSealedPayload(plaintext);
+    if (!decoded.ok) return;
+    const payload = decoded.value;
     // The inner sender is authenticated by the key; the outer one is only a hint for the relay-visible dedup.
-    if (p.from !== from) return;
-    if (p.kind === 'announce') {
-      if (p.to !== undefined && p.to !== this.peerId) return;
-      this.emit('announce', [from, p.info ?? null]);
+    if (payload.from !== from) return;
+    if (payload.kind === 'announce') {
+      if (payload.to !== undefined && payload.to !== this.peerId) return;
+      this.emit('announce', [from, payload.info]);
       // A broadcast announce comes from a newcomer (or a reconnect): answer so it learns about us too.
-      if (p.to === undefined) this.publish({ kind: 'announce', from: this.peerId, info: this.info, to: from });
-    } else if (p.kind === 'signal') {
-      if (p.to !== this.peerId) return;
-      this.emit('signal', [from, p.data]);
+      if (payload.to === undefined) this.publish({ kind: 'announce', from: this.peerId, info: this.info, to: from });
+    } else if (payload.to === this.peerId) {
+      this.emit('signal', [from, payload.data]);
     }
   }
-}
 
-function toText(data: unknown): string | null {
-  if (typeof data === 'string') return data;
-  if (data instanceof ArrayBuffer) return new TextDecoder().decode(data);
-  if (ArrayBuffer.isView(data)) return new TextDecoder().decode(data);
-  return null;
-}
-
-function isIceServerConfig(value: unknown): value is IceServerConfig {
-  if (typeof value !== 'object' || value === null) return false;
-  const { urls, username, credential } = value as Record<string, unknown>;
-  const urlsOk = typeof urls === 'string' || (Array.isArray(urls) && urls.every((u) => typeof u === 'string'));
-  return urlsOk && (username === undefined || typeof username === 'string') && (credential === undefined || typeof credential === 'string');
+  private reportWrongSecret(from: string): void {
+    if (this.wrongSecretSenders.has(from)) return;
+    this.wrongSecretSenders.add(from);
+    // Answer once with something it cannot read either, so the other side learns about the mismatch too.
+    this.publish({ kind: 'announce', from: this.peerId, info: this.info, to: from });
+    this.emit('error', [{
+      code: 'wrong-secret',
+      message: `another peer in this room (${from}) uses a different class secret: its messages cannot be read, so you will not connect to it. Check that everyone joined with the same link.`,
+    }]);
+  }
 }

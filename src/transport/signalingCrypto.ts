@@ -1,41 +1,26 @@
 /**
  * End-to-end protection of signaling payloads (PROTOCOL.md §1): the relay sees a hashed topic and
  * AES-GCM ciphertext, never the room id, peer info or SDP. WebCrypto only, so it runs in browsers and Node.
+ * The box layout (IV ‖ ciphertext, base64) is `protocol/sealedSignaling.ts`'s; this module only holds the keys.
  */
+import { toHex } from '../protocol/ids.js';
+import { SEALED_IV_BYTES, decodeSealedBox, encodeSealedBox } from '../protocol/sealedSignaling.js';
+import { TransportError } from './errors.js';
 
 const TOPIC_PREFIX = 'peerclass/v1/';
 const KEY_SALT_PREFIX = 'peerclass/v1/key/';
 /** PBKDF2 iterations: slows down guessing a class secret from captured ciphertext. */
 export const PBKDF2_ITERATIONS = 100_000;
-const IV_BYTES = 12;
 
 function subtle(): SubtleCrypto {
   const api = globalThis.crypto?.subtle;
-  if (api === undefined) throw new Error('WebCrypto (crypto.subtle) is not available: use a secure context (https or localhost)');
+  if (api === undefined) throw new TransportError('no-webcrypto', 'WebCrypto (crypto.subtle) is not available: use a secure context (https or localhost)');
   return api;
-}
-
-function toHex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  const step = 0x8000;
-  for (let i = 0; i < bytes.length; i += step) binary += String.fromCharCode(...bytes.subarray(i, i + step));
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 /** The relay topic for a room: hex SHA-256 of `'peerclass/v1/' + roomId`, so the relay never sees the room name. */
 export async function topicForRoom(roomId: string): Promise<string> {
-  return toHex(await subtle().digest('SHA-256', new TextEncoder().encode(TOPIC_PREFIX + roomId)));
+  return toHex(new Uint8Array(await subtle().digest('SHA-256', new TextEncoder().encode(TOPIC_PREFIX + roomId))));
 }
 
 /**
@@ -54,24 +39,25 @@ export async function deriveRoomKey(secret: string, roomId: string): Promise<Cry
   );
 }
 
-/** Encrypts `JSON.stringify(value)`: base64 of a random 12-byte IV followed by the AES-GCM ciphertext and tag. */
-export async function sealJson(key: CryptoKey, value: unknown): Promise<string> {
-  const iv = globalThis.crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const plaintext = new TextEncoder().encode(JSON.stringify(value));
+/** Encrypts bytes under a fresh random IV; returns the `sealed` string (see {@link encodeSealedBox}). */
+export async function sealBytes(key: CryptoKey, plaintext: Uint8Array<ArrayBuffer>): Promise<string> {
+  const iv = globalThis.crypto.getRandomValues(new Uint8Array(SEALED_IV_BYTES));
   const ciphertext = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv }, key, plaintext));
-  const out = new Uint8Array(IV_BYTES + ciphertext.length);
-  out.set(iv, 0);
-  out.set(ciphertext, IV_BYTES);
-  return toBase64(out);
+  return encodeSealedBox({ iv, ciphertext });
 }
 
 /**
- * Decrypts what {@link sealJson} produced and parses it.
- * @throws when the key is wrong, the text was tampered with, or it is not valid base64/JSON.
+ * Decrypts what {@link sealBytes} produced.
+ * @throws {TransportError} `sealed-malformed` when it is not a well-formed box; `sealed-unreadable` when the key is
+ * wrong or the box was tampered with.
  */
-export async function openJson(key: CryptoKey, sealed: string): Promise<unknown> {
-  const bytes = fromBase64(sealed);
-  if (bytes.length < IV_BYTES + 16) throw new Error('sealed payload too short');
-  const plaintext = await subtle().decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES) }, key, bytes.subarray(IV_BYTES));
-  return JSON.parse(new TextDecoder().decode(plaintext)) as unknown;
+export async function openBytes(key: CryptoKey, sealed: string): Promise<Uint8Array> {
+  const box = decodeSealedBox(sealed);
+  if (!box.ok) throw new TransportError('sealed-malformed', box.reason);
+  try {
+    const { iv, ciphertext } = box.value;
+    return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv }, key, ciphertext));
+  } catch (error) {
+    throw new TransportError('sealed-unreadable', `sealed box does not decrypt: ${String(error)}`);
+  }
 }

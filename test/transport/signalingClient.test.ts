@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startRelay, type Relay } from '../../signaling/index.js';
 import { SignalingClient, type SignalingError, type SignalingStatus } from '../../src/transport/signalingClient.js';
-import { deriveRoomKey, openJson, sealJson, topicForRoom } from '../../src/transport/signalingCrypto.js';
+import { deriveRoomKey, openBytes, sealBytes, topicForRoom } from '../../src/transport/signalingCrypto.js';
+import { TransportError } from '../../src/transport/errors.js';
 import { PeerConnection } from '../../src/transport/peerConnection.js';
 import type { Link } from '../../src/sync/link.js';
 import { waitUntil } from '../helpers/processes.js';
@@ -59,22 +60,27 @@ async function eavesdrop(url = relay.url): Promise<string[]> {
 }
 
 describe('signaling crypto', () => {
-  it('hashes the topic and seals/opens JSON; wrong key and tampering fail', async () => {
+  it('hashes the topic and seals/opens bytes; wrong key and tampering fail with typed codes', async () => {
     const topic = await topicForRoom(ROOM);
     expect(topic).toMatch(/^[0-9a-f]{64}$/);
     expect(topic).not.toBe(await topicForRoom(`${ROOM}x`));
     const key = await deriveRoomKey(SECRET, ROOM);
-    const sealed = await sealJson(key, { hello: 'world', n: 1 });
+    const plain = new TextEncoder().encode('{"hello":"world","n":1}');
+    const sealed = await sealBytes(key, plain);
     expect(sealed).not.toContain('hello');
-    expect(await openJson(key, sealed)).toEqual({ hello: 'world', n: 1 });
+    expect(new TextDecoder().decode(await openBytes(key, sealed))).toBe('{"hello":"world","n":1}');
     // Fresh IV every time.
-    expect(await sealJson(key, 1)).not.toBe(await sealJson(key, 1));
-    await expect(openJson(await deriveRoomKey('other secret', ROOM), sealed)).rejects.toThrow();
-    await expect(openJson(await deriveRoomKey(SECRET, `${ROOM}2`), sealed)).rejects.toThrow();
+    expect(await sealBytes(key, plain)).not.toBe(await sealBytes(key, plain));
+    const code = async (k: CryptoKey, s: string): Promise<string> => {
+      try { await openBytes(k, s); return 'opened'; } catch (error) { return error instanceof TransportError ? error.code : String(error); }
+    };
+    expect(await code(await deriveRoomKey('other secret', ROOM), sealed)).toBe('sealed-unreadable');
+    expect(await code(await deriveRoomKey(SECRET, `${ROOM}2`), sealed)).toBe('sealed-unreadable');
     const bytes = Buffer.from(sealed, 'base64');
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
-    await expect(openJson(key, bytes.toString('base64'))).rejects.toThrow();
-    await expect(openJson(key, 'AAAA')).rejects.toThrow();
+    expect(await code(key, bytes.toString('base64'))).toBe('sealed-unreadable');
+    expect(await code(key, 'AAAA')).toBe('sealed-malformed');
+    expect(await code(key, 'not base64!')).toBe('sealed-malformed');
   });
 });
 
