@@ -1,8 +1,9 @@
 import { ObservableV2 } from 'lib0/observable';
 import type * as Y from 'yjs';
-import { newElementId } from './board.js';
-import { defineDocType, InvalidInputError, PermissionError } from './types.js';
-import type { DocContext, Role } from './types.js';
+import type { Role } from '../protocol/announce.js';
+import { newDocId } from './ids.js';
+import { defineDocType, InvalidInputError, PermissionError, ReadOnlyError } from './types.js';
+import type { DocContext, DocProblemCode } from './types.js';
 import { bool, isInvalid, num, object, oneOf, str } from './validate.js';
 
 /** Name of the chat doc type and of its top-level Y.Array. */
@@ -97,10 +98,11 @@ export class Chat extends ObservableV2<ChatEvents> {
 
   /** Send a message as the local user. Throws InvalidInputError for empty or too long text. */
   send(text: string): ChatMessage {
+    this.assertWritable('sending messages');
     if (typeof text !== 'string' || text.trim().length === 0) throw new InvalidInputError('empty message');
     if (text.length > MAX_CHAT_LENGTH) throw new InvalidInputError(`message longer than ${MAX_CHAT_LENGTH} characters`);
     const record = {
-      k: 'm', id: newElementId(), text, by: this.ctx.localPeerId.slice(0, 64), name: this.ctx.localName.slice(0, 100),
+      k: 'm', id: newDocId(), text, by: this.ctx.localPeerId.slice(0, 64), name: this.ctx.localName.slice(0, 100),
       role: this.ctx.localRole, t: this.ctx.now(),
     };
     this.ctx.doc.transact(() => this.arr.push([record]), this.localOrigin);
@@ -109,7 +111,7 @@ export class Chat extends ObservableV2<ChatEvents> {
 
   /** Teacher only: remove a message (its content leaves the doc state; with gc it is gone for good). */
   delete(id: string): void {
-    if (this.ctx.localRole !== 'teacher') throw new PermissionError('delete chat messages');
+    this.assertTeacher('delete chat messages');
     this.ctx.doc.transact(() => {
       // Walk backwards so indices stay valid while deleting the message and its pin markers.
       const items = this.arr.toArray();
@@ -122,7 +124,7 @@ export class Chat extends ObservableV2<ChatEvents> {
 
   /** Teacher only: pin (or unpin) a message. */
   pin(id: string, pinned = true): void {
-    if (this.ctx.localRole !== 'teacher') throw new PermissionError('pin chat messages');
+    this.assertTeacher('pin chat messages');
     const record = { k: 'pin', target: id, pinned, by: this.ctx.localPeerId.slice(0, 64), role: this.ctx.localRole, t: this.ctx.now() };
     this.ctx.doc.transact(() => this.arr.push([record]), this.localOrigin);
   }
@@ -131,6 +133,15 @@ export class Chat extends ObservableV2<ChatEvents> {
   override destroy(): void {
     this.arr.unobserve(this.observer);
     super.destroy();
+  }
+
+  private assertTeacher(action: string): void {
+    if (this.ctx.localRole !== 'teacher') throw new PermissionError(action);
+    this.assertWritable(action);
+  }
+
+  private assertWritable(action: string): void {
+    if (this.ctx.isReadOnly()) throw new ReadOnlyError(CHAT, action);
   }
 
   private read(): ChatMessage[] {
@@ -157,7 +168,7 @@ export class Chat extends ObservableV2<ChatEvents> {
           continue;
         }
         if (r.role !== 'teacher') {
-          this.report(item, i, 'pin marker from a non-teacher ignored');
+          this.report(item, i, 'pin marker from a non-teacher ignored', 'not-teacher');
           continue;
         }
         const target = byId.get(r.target);
@@ -169,7 +180,7 @@ export class Chat extends ObservableV2<ChatEvents> {
     return out;
   }
 
-  private report(item: unknown, index: number, reason: string): void {
+  private report(item: unknown, index: number, reason: string, code: DocProblemCode = 'invalid'): void {
     // The array is re-read on every change: report each bad record once, not on every re-read.
     if (typeof item === 'object' && item !== null) {
       if (this.reported.has(item)) return;
@@ -179,7 +190,7 @@ export class Chat extends ObservableV2<ChatEvents> {
       if (this.reportedPrimitives.has(key)) return;
       this.reportedPrimitives.add(key);
     }
-    this.ctx.report({ docType: CHAT, path: `[${index}]`, reason });
+    this.ctx.report({ docType: CHAT, path: `[${index}]`, code, reason });
   }
 
   private refresh(local: boolean): void {

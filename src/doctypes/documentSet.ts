@@ -1,6 +1,7 @@
 import { ObservableV2 } from 'lib0/observable';
 import * as Y from 'yjs';
-import type { DocContext, DocProblem, DocType, Identity } from './types.js';
+import { DocTypeError } from './types.js';
+import type { AnyDocType, DocContext, DocProblem, DocType, Identity } from './types.js';
 
 /** Events of a {@link DocumentSet}. */
 export type DocumentSetEvents = {
@@ -10,7 +11,17 @@ export type DocumentSetEvents = {
 
 /** Options of a {@link DocumentSet}. */
 export interface DocumentSetOptions {
-  /** Whether the teacher has locked the board; wired to the class control state by the Classroom. */
+  /**
+   * Whether class state refuses the local peer's writes to the doc type named `docType` right now; each
+   * type sees the answer as `ctx.isReadOnly()`. The Classroom wires it to its control state, e.g. students
+   * while the teacher has locked the board: `(type) => locked() && role === 'student' && (type === 'whiteboard' || type === 'presentation')`.
+   * Default: nothing is read-only.
+   */
+  readOnly?: (docType: string) => boolean;
+  /**
+   * @deprecated Use {@link DocumentSetOptions.readOnly}. Kept while callers move: when `readOnly` is not
+   * given, a non-teacher's `whiteboard` and `presentation` (annotations) are read-only while this returns true.
+   */
   isBoardLocked?: () => boolean;
   /** Clock; defaults to Date.now. */
   now?: () => number;
@@ -20,7 +31,7 @@ export interface DocumentSetOptions {
 export const DOC_TYPE_VERSIONS_KEY = 'peerclass:types';
 
 interface Entry {
-  readonly type: DocType<unknown>;
+  readonly type: AnyDocType;
   readonly api: unknown;
   readonly destroy: (() => void) | undefined;
 }
@@ -49,20 +60,20 @@ export class DocumentSet extends ObservableV2<DocumentSetEvents> {
   register<Api>(type: DocType<Api>): Api {
     const existing = this.entries.get(type.name);
     if (existing !== undefined) {
-      if (existing.type !== (type as DocType<unknown>)) throw new Error(`another doc type is already registered as "${type.name}"`);
+      if (existing.type !== type) throw new DocTypeError('name-taken', `another doc type is already registered as "${type.name}"`);
       return existing.api as Api;
     }
     const ctx = this.contextFor(type.name);
     this.checkVersion(type, ctx);
     const api = type.definition.create(ctx);
-    this.entries.set(type.name, { type: type as DocType<unknown>, api, destroy: api.destroy?.bind(api) });
+    this.entries.set(type.name, { type, api, destroy: api.destroy?.bind(api) });
     return api;
   }
 
   /** The API of a registered type; throws if it was not registered. */
   get<Api>(type: DocType<Api>): Api {
     const entry = this.entries.get(type.name);
-    if (entry === undefined || entry.type !== (type as DocType<unknown>)) throw new Error(`doc type "${type.name}" is not registered`);
+    if (entry === undefined || entry.type !== type) throw new DocTypeError('not-registered', `doc type "${type.name}" is not registered`);
     return entry.api as Api;
   }
 
@@ -95,17 +106,17 @@ export class DocumentSet extends ObservableV2<DocumentSetEvents> {
   }
 
   private contextFor(name: string): DocContext {
-    const isBoardLocked = this.options.isBoardLocked ?? (() => false);
+    const readOnly = this.readOnlyPolicy();
     const now = this.options.now ?? Date.now;
     return {
       doc: this.doc,
       localPeerId: this.identity.peerId,
       localName: this.identity.name,
       localRole: this.identity.role,
-      isBoardLocked,
+      isReadOnly: () => readOnly(name),
       now,
       report: (problem) => {
-        const p = { ...problem, docType: problem.docType || name };
+        const p: DocProblem = { ...problem, docType: problem.docType || name, code: problem.code ?? 'invalid' };
         this.problems.push(p);
         if (this.problems.length > 1000) this.problems.shift();
         try {
@@ -117,11 +128,18 @@ export class DocumentSet extends ObservableV2<DocumentSetEvents> {
     };
   }
 
-  private checkVersion(type: DocType<unknown>, ctx: DocContext): void {
+  private readOnlyPolicy(): (docType: string) => boolean {
+    const { readOnly, isBoardLocked } = this.options;
+    if (readOnly !== undefined) return readOnly;
+    if (isBoardLocked === undefined || this.identity.role === 'teacher') return () => false;
+    return (docType) => (docType === 'whiteboard' || docType === 'presentation') && isBoardLocked();
+  }
+
+  private checkVersion(type: AnyDocType, ctx: DocContext): void {
     const versions = this.doc.getMap<unknown>(DOC_TYPE_VERSIONS_KEY);
     const seen = versions.get(type.name);
     if (typeof seen === 'number' && seen > type.version) {
-      ctx.report({ docType: type.name, path: DOC_TYPE_VERSIONS_KEY, reason: `doc written by version ${seen}, this peer runs ${type.version}; newer fields are ignored` });
+      ctx.report({ docType: type.name, path: DOC_TYPE_VERSIONS_KEY, code: 'newer-version', reason: `doc written by version ${seen}, this peer runs ${type.version}; newer fields are ignored` });
     } else if (seen !== type.version) {
       versions.set(type.name, type.version);
     }

@@ -5,7 +5,13 @@ export * from './types.js';
 export * as validate from './validate.js';
 export type { Check, Checked, Invalid, Shape, ShapeOf } from './validate.js';
 export * from './documentSet.js';
+export * from './ids.js';
 export * from './ink.js';
+export * from './boardModel.js';
+// The live cache itself is the board's internals; its change events are API.
+export type { BoardChange, BoardEvents } from './boardLive.js';
+export * from './hitTest.js';
+export * from './boardView.js';
 export * from './board.js';
 export * from './svg.js';
 export * from './whiteboard.js';

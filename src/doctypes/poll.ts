@@ -4,7 +4,7 @@
  */
 import { ObservableV2 } from 'lib0/observable';
 import type * as Y from 'yjs';
-import { defineDocType, InvalidInputError, PermissionError } from './types.js';
+import { defineDocType, InvalidInputError, PermissionError, ReadOnlyError } from './types.js';
 import type { DocContext } from './types.js';
 import { arrayOf, int, isInvalid, num, object, oneOf, str } from './validate.js';
 
@@ -36,7 +36,7 @@ const question = object({
   role: oneOf(['teacher'] as const),
   t: num(),
 });
-const closedMarker = object({ role: oneOf(['teacher'] as const) });
+const teacherClaim = object({ role: oneOf(['teacher'] as const) });
 
 /**
  * Polls in the class. Stored in one Y.Map: `q:<poll>` (question), `v:<poll>:<peer>` (a vote:
@@ -56,7 +56,7 @@ export class Poll extends ObservableV2<PollEvents> {
 
   /** Teacher: open a poll; returns its id. */
   open(text: string, options: string[]): string {
-    if (this.ctx.localRole !== 'teacher') throw new PermissionError('open polls');
+    this.assertTeacher('open polls');
     const record = { question: text, options, role: 'teacher', t: this.ctx.now() };
     if (isInvalid(question(record)) || options.length < 2) throw new InvalidInputError('a poll needs a question and 2..20 options');
     const id = `${this.ctx.localPeerId.slice(0, 32)}-${this.ctx.now().toString(36)}-${this.seq++}`;
@@ -66,12 +66,13 @@ export class Poll extends ObservableV2<PollEvents> {
 
   /** Teacher: close a poll; later votes are refused locally. */
   close(id: string): void {
-    if (this.ctx.localRole !== 'teacher') throw new PermissionError('close polls');
+    this.assertTeacher('close polls');
     this.map.set(`c:${id}`, { role: 'teacher' });
   }
 
   /** Vote (or change your vote) for option `choice` (0-based). */
   vote(id: string, choice: number): void {
+    this.assertWritable('voting');
     const poll = this.get(id);
     if (poll === undefined) throw new InvalidInputError(`no poll ${id}`);
     if (poll.closed) throw new InvalidInputError('the poll is closed');
@@ -99,7 +100,7 @@ export class Poll extends ObservableV2<PollEvents> {
       voters++;
       if (key === prefix + this.ctx.localPeerId) myVote = choice;
     });
-    const closed = !isInvalid(closedMarker(this.map.get(`c:${id}`)));
+    const closed = !isInvalid(teacherClaim(this.map.get(`c:${id}`)));
     return { id, question: q.question, options: q.options, tally, voters, myVote, closed, openedAt: q.t };
   }
 
@@ -109,7 +110,7 @@ export class Poll extends ObservableV2<PollEvents> {
     for (const key of this.map.keys()) {
       if (!key.startsWith('q:')) continue;
       const poll = this.get(key.slice(2));
-      if (poll === undefined) this.ctx.report({ docType: 'poll', path: key, reason: 'invalid question (or not from a teacher)' });
+      if (poll === undefined) this.reportQuestion(key);
       else out.push(poll);
     }
     return out.sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : 1));
@@ -124,6 +125,25 @@ export class Poll extends ObservableV2<PollEvents> {
   override destroy(): void {
     this.map.unobserve(this.onChange);
     super.destroy();
+  }
+
+  private assertTeacher(action: string): void {
+    if (this.ctx.localRole !== 'teacher') throw new PermissionError(action);
+    this.assertWritable(action);
+  }
+
+  private assertWritable(action: string): void {
+    // The class may refuse this peer's writes (ctx.isReadOnly); a type of your own should honour it the same way.
+    if (this.ctx.isReadOnly()) throw new ReadOnlyError('poll', action);
+  }
+
+  private reportQuestion(key: string): void {
+    const value = this.map.get(key);
+    const checked = question(value);
+    if (!isInvalid(checked)) return;
+    // A well-formed record that does not claim the teacher is a student's forgery, not garbage: say which.
+    const forged = typeof value === 'object' && value !== null && isInvalid(teacherClaim(value));
+    this.ctx.report({ docType: 'poll', path: key, code: forged ? 'not-teacher' : 'invalid', reason: checked.reason });
   }
 }
 

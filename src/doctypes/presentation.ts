@@ -1,8 +1,9 @@
 import { ObservableV2 } from 'lib0/observable';
 import * as Y from 'yjs';
-import { Board, newElementId } from './board.js';
-import { defineDocType, InvalidInputError, PermissionError } from './types.js';
-import type { DocContext, DocType } from './types.js';
+import { Board } from './board.js';
+import { newDocId } from './ids.js';
+import { defineDocType, InvalidInputError, PermissionError, ReadOnlyError } from './types.js';
+import type { DocContext, DocProblemCode, DocType } from './types.js';
 import { bool, bytes, int, isInvalid, nullable, num, object, oneOf, str } from './validate.js';
 
 /** Name of the presentation doc type and of its top-level Y.Map. */
@@ -98,6 +99,8 @@ const stateRecord = object({
   t: num(),
 });
 const chunkCheck = bytes(PDF_CHUNK_SIZE);
+// Tells a student's forged viewing state apart from garbage in problem reports.
+const teacherClaim = object({ role: oneOf(['teacher'] as const) });
 
 /** Supported image types for image decks. */
 export type SlideImageMime = 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif' | 'image/svg+xml';
@@ -112,7 +115,7 @@ export type SlideImageMime = 'image/png' | 'image/jpeg' | 'image/webp' | 'image/
  * student's write cannot overwrite the teacher's), `e:<id>` annotation elements.
  */
 export class Presentation extends ObservableV2<PresentationEvents> {
-  /** Annotation layers: one page per slide (`pageId` = slide id). Per-user undo and board lock apply. */
+  /** Annotation layers: one page per slide (`pageId` = slide id). Per-user undo applies, and the class's read-only gate for `presentation` (board lock) refuses edits. */
   readonly annotations: Board;
   private readonly map: Y.Map<unknown>;
   private readonly origin: object = { presentation: true };
@@ -140,7 +143,7 @@ export class Presentation extends ObservableV2<PresentationEvents> {
       throw new InvalidInputError(`not a readable PDF: ${(err as Error).message}`);
     }
     if (!Number.isInteger(pages) || pages < 1 || pages > DECK_LIMITS.slides) throw new InvalidInputError(`PDF must have 1..${DECK_LIMITS.slides} pages`);
-    const id = newElementId();
+    const id = newDocId();
     const parts = Math.ceil(pdf.length / PDF_CHUNK_SIZE);
     const chunks = new Y.Array<Uint8Array>();
     this.ctx.doc.transact(() => {
@@ -163,7 +166,7 @@ export class Presentation extends ObservableV2<PresentationEvents> {
     for (const img of images) {
       if (isInvalid(imageRecord({ mime: img.mime, data: img.bytes }))) throw new InvalidInputError(`unsupported image (type ${img.mime}, ${img.bytes.length} bytes)`);
     }
-    const id = newElementId();
+    const id = newDocId();
     const total = images.reduce((s, i) => s + i.bytes.length, 0);
     this.ctx.doc.transact(() => {
       this.map.set(`d:${id}`, { title: opts.title ?? 'Slides', kind: 'images', slides: images.length, parts: images.length, bytes: Math.min(total, DECK_LIMITS.pdfBytes), t: this.ctx.now() });
@@ -270,7 +273,7 @@ export class Presentation extends ObservableV2<PresentationEvents> {
       if (!key.startsWith('st:')) continue;
       const r = stateRecord(value);
       if (isInvalid(r)) {
-        this.reportOnce(key, r.reason);
+        this.reportOnce(key, r.reason, typeof value === 'object' && value !== null && isInvalid(teacherClaim(value)) ? 'not-teacher' : 'invalid');
         continue;
       }
       if (best === undefined || r.t > best.t || (r.t === best.t && key > best.key)) {
@@ -321,13 +324,14 @@ export class Presentation extends ObservableV2<PresentationEvents> {
 
   private assertTeacher(action: string): void {
     if (this.ctx.localRole !== 'teacher') throw new PermissionError(action);
+    if (this.ctx.isReadOnly()) throw new ReadOnlyError(PRESENTATION, action);
   }
 
-  private reportOnce(path: string, reason: string): void {
+  private reportOnce(path: string, reason: string, code: DocProblemCode = 'invalid'): void {
     const k = `${path}|${reason}`;
     if (this.reported.has(k)) return;
     this.reported.add(k);
-    this.ctx.report({ docType: PRESENTATION, path, reason });
+    this.ctx.report({ docType: PRESENTATION, path, code, reason });
   }
 
   private onEvents(events: Array<Y.YEvent<Y.AbstractType<unknown>>>): void {

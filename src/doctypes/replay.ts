@@ -1,7 +1,7 @@
 import { ObservableV2 } from 'lib0/observable';
 import * as Y from 'yjs';
-import { BoardView } from './board.js';
-import { defineDocType } from './types.js';
+import { BoardView } from './boardView.js';
+import { defineDocType, HistoryUnavailableError, ReadOnlyError } from './types.js';
 import type { DocContext } from './types.js';
 import { bytes, isInvalid } from './validate.js';
 import { WHITEBOARD } from './whiteboard.js';
@@ -62,6 +62,7 @@ export class BoardHistory extends ObservableV2<HistoryEvents> {
   /** Record a mark now; returns its time. Skips (returns null) when nothing changed since the last local mark. */
   mark(): number | null {
     this.assertNoGc();
+    if (this.ctx.isReadOnly()) throw new ReadOnlyError(HISTORY, 'marking');
     const snap = Y.snapshot(this.ctx.doc);
     const sv = Y.encodeStateVector(this.ctx.doc).join(',') + '|' + snap.ds.clients.size;
     if (sv === this.lastMarkedState) return null;
@@ -74,7 +75,8 @@ export class BoardHistory extends ObservableV2<HistoryEvents> {
 
   /** Mark every `intervalMs` while the doc changes. Returns a stop function. */
   autoMark(intervalMs = 10_000): () => void {
-    const timer = setInterval(() => this.mark(), intervalMs);
+    // A timer cannot hand an error to anyone: while the class refuses our marks, skip them instead of throwing.
+    const timer = setInterval(() => { if (!this.ctx.isReadOnly()) this.mark(); }, intervalMs);
     return () => clearInterval(timer);
   }
 
@@ -130,7 +132,7 @@ export class BoardHistory extends ObservableV2<HistoryEvents> {
   }
 
   private assertNoGc(): void {
-    if (this.ctx.doc.gc) throw new Error('lesson replay needs a Y.Doc created with { gc: false } (use createClassDoc())');
+    if (this.ctx.doc.gc) throw new HistoryUnavailableError('lesson replay');
   }
 }
 

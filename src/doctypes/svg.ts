@@ -1,5 +1,5 @@
 import { getStroke } from 'perfect-freehand';
-import type { BoardElement, InkElement } from './board.js';
+import type { BoardElement, InkElement } from './boardModel.js';
 
 /** Options for {@link elementsToSvg}. */
 export interface SvgOptions {

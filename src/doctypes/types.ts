@@ -1,7 +1,16 @@
 import type * as Y from 'yjs';
+import type { Role } from '../protocol/announce.js';
 
-/** Role a participant claims in the class. Remote claims are not verified here; see the authority layer. */
-export type Role = 'teacher' | 'student';
+// Declared once, with the announce it travels in; re-exported because doc type authors meet it here first.
+export type { Role } from '../protocol/announce.js';
+
+/**
+ * Why remote content was refused, as a closed set apps can switch on:
+ * - `invalid`: it does not fit the type's schema (wrong shape or type, too large, undecodable);
+ * - `not-teacher`: a teacher-only record claims another role, or no role;
+ * - `newer-version`: the doc was written by a newer schema version of the type; unknown fields are ignored.
+ */
+export type DocProblemCode = 'invalid' | 'not-teacher' | 'newer-version';
 
 /** A piece of remote content that a doc type refused (wrong shape, too large, unknown kind...). */
 export interface DocProblem {
@@ -9,9 +18,14 @@ export interface DocProblem {
   docType: string;
   /** Where in the doc type's shared structure the bad entry lives (e.g. `e:abc/color`). */
   path: string;
-  /** Human-readable reason, for logs and developer tools. */
+  /** What kind of problem; reports that leave it out are delivered as `invalid`. */
+  code: DocProblemCode;
+  /** Human-readable detail, for logs and developer tools (validator messages are not a closed set). */
   reason: string;
 }
+
+/** What a doc type passes to {@link DocContext.report}: a {@link DocProblem} whose `code` defaults to `invalid`. */
+export type DocProblemReport = Omit<DocProblem, 'code'> & { code?: DocProblemCode };
 
 /** Who the local participant is, as seen by doc types. */
 export interface Identity {
@@ -33,10 +47,14 @@ export interface DocContext {
   readonly localName: string;
   /** Local role. */
   readonly localRole: Role;
-  /** True while the teacher has locked the board (students may not draw). */
-  isBoardLocked(): boolean;
+  /**
+   * True while class state refuses this peer's writes to this type (e.g. a student while the teacher has
+   * locked the board). Mutating calls should throw a {@link ReadOnlyError} then. The decision belongs to
+   * whoever owns the class state (the Classroom), so types stay free of each other's rules.
+   */
+  isReadOnly(): boolean;
   /** Report refused remote content. Never throws. */
-  report(problem: DocProblem): void;
+  report(problem: DocProblemReport): void;
   /** Clock used for timestamps (injectable for tests and replay). */
   now(): number;
 }
@@ -51,8 +69,12 @@ export interface DocTypeDefinition<Api> {
   create(ctx: DocContext): Api & { destroy?(): void };
 }
 
-/** A registered doc type handle, passed to `DocumentSet.register`/`get`. */
-export interface DocType<Api> {
+/**
+ * A registered doc type handle, passed to `DocumentSet.register`/`get`. `Api` is declared covariant (`out`):
+ * it only ever comes out of `create`, so a `DocType<Poll>` is a {@link AnyDocType} and lists of handles
+ * need no casts. The compiler checks the annotation, so a later contravariant use of `Api` fails here.
+ */
+export interface DocType<out Api> {
   /** Doc type name. */
   readonly name: string;
   /** Schema version. */
@@ -60,6 +82,9 @@ export interface DocType<Api> {
   /** The definition this handle was made from. */
   readonly definition: DocTypeDefinition<Api>;
 }
+
+/** Any doc type handle, e.g. the `docTypes` list a Classroom registers: `const list: AnyDocType[] = [pollType, whiteboardType]`. */
+export type AnyDocType = DocType<unknown>;
 
 /**
  * Define a doc type (the extension point). The returned handle is registered on a {@link DocumentSet}.
@@ -69,25 +94,56 @@ export interface DocType<Api> {
  */
 export function defineDocType<Api>(definition: DocTypeDefinition<Api>): DocType<Api> {
   if (!/^[a-z][a-z0-9_-]{0,63}$/i.test(definition.name)) {
-    throw new Error(`doc type name must be 1-64 chars of [A-Za-z0-9_-], starting with a letter: ${definition.name}`);
+    throw new DocTypeError('bad-name', `doc type name must be 1-64 chars of [A-Za-z0-9_-], starting with a letter: ${definition.name}`);
   }
   if (!Number.isInteger(definition.version) || definition.version < 1) {
-    throw new Error(`doc type version must be a positive integer: ${definition.version}`);
+    throw new DocTypeError('bad-version', `doc type version must be a positive integer: ${definition.version}`);
   }
   return Object.freeze({ name: definition.name, version: definition.version, definition });
 }
 
-/** Thrown by mutating calls of board-like types when the board is locked and the local user is not a teacher. */
-export class BoardLockedError extends Error {
-  constructor(action: string) {
-    super(`the board is locked by the teacher: ${action} is not allowed for students`);
+/** Why a doc type could not be defined or looked up. */
+export type DocTypeErrorCode = 'bad-name' | 'bad-version' | 'name-taken' | 'not-registered';
+
+/** Thrown by {@link defineDocType} and `DocumentSet.register`/`get` for a programming mistake with a doc type. */
+export class DocTypeError extends Error {
+  constructor(readonly code: DocTypeErrorCode, message: string) {
+    super(message);
+    this.name = 'DocTypeError';
+  }
+}
+
+/** Thrown by a mutating call while {@link DocContext.isReadOnly} is true. */
+export class ReadOnlyError extends Error {
+  constructor(
+    /** Name of the doc type that refused the write. */
+    readonly docType: string,
+    /** What the caller tried to do, e.g. `drawing`. */
+    readonly action: string,
+    message = `${docType} is read-only for this participant now: ${action} is not allowed`,
+  ) {
+    super(message);
+    this.name = 'ReadOnlyError';
+  }
+}
+
+/**
+ * The whiteboard's (and slide annotations') {@link ReadOnlyError}: the teacher has locked the board.
+ * Apps can tell the user so; `instanceof ReadOnlyError` catches it along with other types' refusals.
+ */
+export class BoardLockedError extends ReadOnlyError {
+  constructor(action: string, docType = 'whiteboard') {
+    super(docType, action, `the board is locked by the teacher: ${action} is not allowed for students`);
     this.name = 'BoardLockedError';
   }
 }
 
 /** Thrown when a local call needs the teacher role. */
 export class PermissionError extends Error {
-  constructor(action: string) {
+  constructor(
+    /** What the caller tried to do, e.g. `delete chat messages`. */
+    readonly action: string,
+  ) {
     super(`only the teacher may ${action}`);
     this.name = 'PermissionError';
   }
@@ -98,5 +154,16 @@ export class InvalidInputError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidInputError';
+  }
+}
+
+/**
+ * Thrown when a past state is asked of a doc that garbage-collects deleted content (`Whiteboard.at`,
+ * lesson replay): such a doc no longer has the history. Create it with `createClassDoc()`.
+ */
+export class HistoryUnavailableError extends Error {
+  constructor(what: string) {
+    super(`${what} needs a Y.Doc created with { gc: false } (use createClassDoc())`);
+    this.name = 'HistoryUnavailableError';
   }
 }

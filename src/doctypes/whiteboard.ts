@@ -1,13 +1,14 @@
 import * as Y from 'yjs';
-import { Board, BoardView } from './board.js';
-import { defineDocType } from './types.js';
+import { Board } from './board.js';
+import { BoardView } from './boardView.js';
+import { defineDocType, HistoryUnavailableError } from './types.js';
 import type { DocContext } from './types.js';
 
 /** Name of the whiteboard doc type and of its top-level Y.Map. */
 export const WHITEBOARD = 'whiteboard';
 
 /**
- * The shared whiteboard: pages of ink, shapes and text, per-user undo, board lock, SVG export,
+ * The shared whiteboard: pages of ink, shapes and text, per-user undo, the board lock (the class's read-only gate, see `DocContext.isReadOnly`), SVG export,
  * and {@link Whiteboard.at} to view a past state (needs a `gc: false` doc, see `createClassDoc`).
  */
 export class Whiteboard extends Board {
@@ -20,7 +21,7 @@ export class Whiteboard extends Board {
    * rebuild from the history kept in the doc, so cache views when scrubbing.
    */
   at(snapshot: Y.Snapshot): BoardView {
-    if (this.context.doc.gc) throw new Error('past states need a Y.Doc created with { gc: false } (use createClassDoc())');
+    if (this.context.doc.gc) throw new HistoryUnavailableError('a past state of the board');
     const past = Y.createDocFromSnapshot(this.context.doc, snapshot);
     try {
       return new BoardView(past.getMap<unknown>(WHITEBOARD));

@@ -11,12 +11,15 @@ export interface Peer {
 
 let counter = 0;
 
-/** A peer with its own Y.Doc and DocumentSet; `locked.value` drives isBoardLocked. */
+/**
+ * A peer with its own Y.Doc and DocumentSet. `locked.value` is the teacher's board lock, turned into the
+ * read-only gate the way the Classroom does it: students may not write the whiteboard or slide annotations.
+ */
 export function makePeer(role: Role = 'student', opts: { gc?: boolean; peerId?: string; now?: () => number } = {}): Peer {
   const doc = new Y.Doc({ gc: opts.gc ?? true });
   const locked = { value: false };
   const peerId = opts.peerId ?? `peer-${++counter}`;
-  const docs = new DocumentSet(doc, { peerId, name: `Name ${peerId}`, role }, { isBoardLocked: () => locked.value, ...(opts.now ? { now: opts.now } : {}) });
+  const docs = new DocumentSet(doc, { peerId, name: `Name ${peerId}`, role }, { readOnly: (type) => locked.value && role === 'student' && (type === 'whiteboard' || type === 'presentation'), ...(opts.now ? { now: opts.now } : {}) });
   const problems: DocProblem[] = [];
   docs.on('problem', (p) => problems.push(p));
   return { doc, docs, problems, locked };

@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { BoardLockedError, InvalidInputError } from '../../src/doctypes/types.js';
 import { whiteboardType, WHITEBOARD } from '../../src/doctypes/whiteboard.js';
 import { decodeInk, encodeInk } from '../../src/doctypes/ink.js';
-import type { BoardChange } from '../../src/doctypes/board.js';
+import type { BoardChange } from '../../src/doctypes/boardLive.js';
 import { makePeer, sync } from './util.js';
 
 const stroke = (n: number, x0 = 10, y0 = 10) => Array.from({ length: n }, (_, i) => ({ x: x0 + i * 1.5, y: y0 + Math.sin(i / 3) * 20 }));
