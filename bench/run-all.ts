@@ -13,6 +13,7 @@ const runs: Array<{ script: string; name: string; args: string[] }> = [
   { script: 'bench/docs.ts', name: 'docs', args: [] },
   { script: 'bench/media.ts', name: 'media', args: ['--students', '6'] },
   { script: 'bench/render.ts', name: 'render', args: [] },
+  { script: 'bench/bundle.ts', name: 'bundle', args: [] },
 ];
 
 let failed = 0;
