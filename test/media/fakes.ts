@@ -1,0 +1,128 @@
+// In-memory stand-ins for the WebRTC and capture objects media touches, so its wiring runs in Node.
+import { ObservableV2 } from 'lib0/observable';
+import type { ClassNetworkEvents, MediaConnection } from '../../src/provider/network.js';
+import type { MediaNetwork } from '../../src/media/classroomMedia.js';
+import type { PeerInfo } from '../../src/topology/index.js';
+
+let nextId = 0;
+
+export class FakeTrack extends EventTarget {
+  readonly id = `track-${++nextId}`;
+  enabled = true;
+  readyState: MediaStreamTrackState = 'live';
+  constructor(readonly kind: 'audio' | 'video') { super(); }
+  stop(): void { this.readyState = 'ended'; }
+}
+
+export class FakeStream extends EventTarget {
+  readonly id = `stream-${++nextId}`;
+  private readonly tracks: FakeTrack[];
+  constructor(tracks: FakeTrack[] = []) { super(); this.tracks = [...tracks]; }
+  getTracks(): FakeTrack[] { return [...this.tracks]; }
+  getVideoTracks(): FakeTrack[] { return this.tracks.filter((t) => t.kind === 'video'); }
+  getAudioTracks(): FakeTrack[] { return this.tracks.filter((t) => t.kind === 'audio'); }
+  addTrack(track: FakeTrack): void { if (!this.tracks.includes(track)) this.tracks.push(track); }
+  removeTrack(track: FakeTrack): void {
+    const i = this.tracks.indexOf(track);
+    if (i < 0) return;
+    this.tracks.splice(i, 1);
+    const event = new Event('removetrack') as Event & { track?: FakeTrack };
+    event.track = track;
+    this.dispatchEvent(event);
+  }
+}
+
+export class FakeSender {
+  maxBitrate: number | undefined;
+  setCalls = 0;
+  negotiated = true;
+  constructor(public track: MediaStreamTrack) {}
+  getParameters(): RTCRtpSendParameters {
+    const encodings = this.negotiated ? [{ ...(this.maxBitrate !== undefined ? { maxBitrate: this.maxBitrate } : {}) }] : [];
+    return { encodings, transactionId: 'x', codecs: [], headerExtensions: [], rtcp: {} };
+  }
+  async setParameters(params: RTCRtpSendParameters): Promise<void> {
+    this.setCalls++;
+    this.maxBitrate = params.encodings[0]?.maxBitrate;
+  }
+  async replaceTrack(track: MediaStreamTrack | null): Promise<void> { if (track !== null) this.track = track; }
+}
+
+export class FakeConnection implements MediaConnection {
+  closed = false;
+  connectionState: RTCPeerConnectionState = 'connected';
+  signalingState: RTCSignalingState = 'stable';
+  readonly senders = new Set<FakeSender>();
+  added = 0;
+  removed = 0;
+  stats: Array<Record<string, unknown>> = [];
+  private readonly trackHandlers = new Set<(event: { track: MediaStreamTrack; streams: readonly MediaStream[] }) => void>();
+  private readonly closedHandlers = new Set<() => void>();
+  constructor(readonly remoteId: string) {}
+
+  addTrack(track: MediaStreamTrack): RTCRtpSender {
+    this.added++;
+    const sender = new FakeSender(track);
+    this.senders.add(sender);
+    return sender as unknown as RTCRtpSender;
+  }
+  removeTrack(sender: RTCRtpSender): void {
+    this.removed++;
+    this.senders.delete(sender as unknown as FakeSender);
+  }
+  sentTracks(): MediaStreamTrack[] { return [...this.senders].map((s) => s.track); }
+  async getStats(): Promise<RTCStatsReport> {
+    return new Map(this.stats.map((s, i) => [String(i), s])) as unknown as RTCStatsReport;
+  }
+  onTrack(handler: (event: { track: MediaStreamTrack; streams: readonly MediaStream[] }) => void): () => void {
+    this.trackHandlers.add(handler);
+    return () => this.trackHandlers.delete(handler);
+  }
+  onClosed(handler: () => void): () => void {
+    this.closedHandlers.add(handler);
+    return () => this.closedHandlers.delete(handler);
+  }
+  /** The remote side sends `track` in `stream`. */
+  receive(track: FakeTrack, stream: FakeStream): void {
+    for (const h of [...this.trackHandlers]) h({ track: track as unknown as MediaStreamTrack, streams: [stream as unknown as MediaStream] });
+  }
+  close(): void {
+    this.closed = true;
+    this.connectionState = 'closed';
+    for (const h of [...this.closedHandlers]) h();
+  }
+  listeners(): number { return this.trackHandlers.size + this.closedHandlers.size; }
+}
+
+export class FakeNetwork extends ObservableV2<ClassNetworkEvents> implements MediaNetwork {
+  readonly connections = new Map<string, FakeConnection>();
+  constructor(public selfInfo: PeerInfo, public peers: PeerInfo[]) { super(); }
+  knownPeers(): PeerInfo[] { return this.peers; }
+  mediaConnections(): ReadonlyMap<string, MediaConnection> { return this.connections; }
+  /** Opens a connection to a known peer, announcing it the way a provider does (event first, then listed). */
+  connect(peerId: string): FakeConnection {
+    const connection = new FakeConnection(peerId);
+    this.emit('peer-connection', [connection, this.peers.find((p) => p.peerId === peerId) ?? { peerId, role: 'student' }]);
+    this.connections.set(peerId, connection);
+    return connection;
+  }
+}
+
+/** A `mediaDevices` handing out fake tracks; `fail` makes the next call reject with that error. */
+export class FakeDevices {
+  fail: unknown = null;
+  calls = 0;
+  gate: Promise<void> | null = null;
+  async getUserMedia(constraints?: MediaStreamConstraints): Promise<MediaStream> {
+    return this.capture(constraints?.video !== undefined ? 'video' : 'audio');
+  }
+  async getDisplayMedia(): Promise<MediaStream> { return this.capture('video'); }
+  private async capture(kind: 'audio' | 'video'): Promise<MediaStream> {
+    this.calls++;
+    if (this.gate !== null) await this.gate;
+    if (this.fail !== null) { const e = this.fail; this.fail = null; throw e; }
+    return new FakeStream([new FakeTrack(kind)]) as unknown as MediaStream;
+  }
+}
+
+export const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
