@@ -1,17 +1,11 @@
 import { inkPath } from 'peerclass';
 import type { BoardChange, BoardElement } from 'peerclass';
+import type { Viewport } from './viewport.js';
 
 /** What the renderer reads: a Board (whiteboard or slide annotations) or a past view of one. */
 export interface BoardSource {
   elements(pageId?: string): BoardElement[];
   element?(id: string): BoardElement | undefined;
-}
-
-/** Pan and zoom: screen = (board - origin) * scale. */
-export interface Viewport {
-  x: number;
-  y: number;
-  scale: number;
 }
 
 interface Cached {

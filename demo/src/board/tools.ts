@@ -1,8 +1,8 @@
 import { inkPath } from 'peerclass';
 import type { Board, BoardElement, InkElement, ShapeKind } from 'peerclass';
 import { buildPath } from './renderer.js';
-import type { Viewport } from './renderer.js';
 import { dragFrom, toBoard } from './viewport.js';
+import type { Viewport } from './viewport.js';
 
 /** A whiteboard tool. */
 export type Tool = 'pen' | ShapeKind | 'text' | 'eraser' | 'pan';

@@ -1,4 +1,9 @@
-import type { Viewport } from './renderer.js';
+/** Pan and zoom: screen = (board - origin) * scale. */
+export interface Viewport {
+  x: number;
+  y: number;
+  scale: number;
+}
 
 /** Zoom limits of the board view. */
 export const MIN_SCALE = 0.1;
