@@ -114,6 +114,10 @@ describe('PeerConnection (two @roamhq/wrtc peers, perfect negotiation)', () => {
     expect(a.link).not.toBeNull();
   });
 
+  it('refuses to connect a peer to itself with a typed error', () => {
+    expect(() => new PeerConnection({ localId: 'x', remoteId: 'x', rtc, sendSignal: () => {} })).toThrow(expect.objectContaining({ code: 'self-connection' }) as Error);
+  });
+
   it('gives up after the connect timeout when the other side never answers', async () => {
     const pc = new PeerConnection({ localId: 'x', remoteId: 'y', rtc, sendSignal: () => {}, connectTimeoutMs: 300 });
     track(pc);

@@ -183,6 +183,7 @@ describe('SignalingClient against the real relay', () => {
       b.client.connect();
       await waitUntil(() => b.errors.some((e) => e.code === 'relay-error'), 'relay-error');
       expect(b.errors.find((e) => e.code === 'relay-error')?.message).toMatch(/unauthorized/);
+      expect(b.errors.find((e) => e.code === 'relay-error')?.relayCode).toBe('unauthorized');
     } finally {
       await strict.close();
     }
@@ -219,6 +220,31 @@ describe('SignalingClient against the real relay', () => {
       expect(Array.from(got[0]!)).toEqual([0, 7, 7]);
     } finally {
       for (const pc of pcs) pc.close();
+    }
+  });
+
+  it('uses the reconnectPolicy option, and reconnectNow() skips its wait and re-announces', async () => {
+    const own = await startTestRelay();
+    const port = own.port;
+    const delays: number[] = [];
+    const c = new SignalingClient({
+      url: own.url, roomId: ROOM, secret: SECRET, peerId: 'alice', WebSocket,
+      reconnectPolicy: { nextRetryDelayInMs: ({ retryCount }) => { delays.push(retryCount); return 60_000; } },
+    });
+    clients.push(c);
+    const b = client('bob', { url: own.url });
+    c.connect(); b.client.connect();
+    await waitUntil(() => c.status === 'connected' && b.announces.some(([id]) => id === 'alice'), 'alice announced');
+    await own.close();
+    await waitUntil(() => c.status === 'disconnected' && delays.length === 1, 'alice waits a minute');
+    const restarted = await startTestRelay(port);
+    try {
+      b.announces.length = 0;
+      c.reconnectNow();
+      await waitUntil(() => c.status === 'connected', 'alice reconnected at once', 5000);
+      await waitUntil(() => b.announces.some(([id]) => id === 'alice'), 'alice re-announced', 15_000);
+    } finally {
+      await restarted.close();
     }
   });
 
