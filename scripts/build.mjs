@@ -45,8 +45,16 @@ export function build() {
     // The stamp carries the start time, so a source saved during the compile makes the next check rebuild.
     writeFileSync(join(tmp, '.build-stamp'), `${new Date(started).toISOString()}\n`);
     utimesSync(join(tmp, '.build-stamp'), new Date(started), new Date(started));
-    rmSync(dist, { recursive: true, force: true });
-    renameSync(tmp, dist);
+    // Another build may swap its output in between our rm and rename (two test runs at once): retry.
+    for (let attempt = 0; ; attempt++) {
+      rmSync(dist, { recursive: true, force: true });
+      try {
+        renameSync(tmp, dist);
+        break;
+      } catch (error) {
+        if (attempt >= 3 || !['ENOTEMPTY', 'EEXIST'].includes(/** @type {NodeJS.ErrnoException} */ (error).code ?? '')) throw error;
+      }
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
