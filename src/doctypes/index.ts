@@ -18,5 +18,6 @@ export * from './whiteboard.js';
 export * from './chat.js';
 export * from './poll.js';
 export * from './presentation.js';
+export * from './pdfPages.js';
 export * from './laser.js';
 export * from './replay.js';

@@ -2,6 +2,7 @@ import { ObservableV2 } from 'lib0/observable';
 import * as Y from 'yjs';
 import { Board } from './board.js';
 import { newDocId } from './ids.js';
+import { countPdfPagesWithPdfjs } from './pdfPages.js';
 import { defineDocType, InvalidInputError, PermissionError, ReadOnlyError } from './types.js';
 import type { DocContext, DocProblemCode, DocType } from './types.js';
 import { bool, bytes, int, isInvalid, nullable, num, object, oneOf, str } from './validate.js';
@@ -62,24 +63,6 @@ export interface PresentationOptions {
    * loaded on first use (works in Node and browsers). Inject your own to reuse a loaded pdfjs.
    */
   countPdfPages?: (pdf: Uint8Array) => Promise<number>;
-}
-
-/** Count PDF pages with pdfjs-dist (legacy build: runs in Node and in browsers). */
-export async function countPdfPagesWithPdfjs(pdf: Uint8Array): Promise<number> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  if (!pdfjs.GlobalWorkerOptions.workerSrc && pdfjs.GlobalWorkerOptions.workerPort === null) {
-    // No worker configured by the app: run pdfjs' worker code on this thread. Counting pages is
-    // cheap, and this way the library works in browsers without shipping a worker URL.
-    await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
-  }
-  // pdfjs takes ownership of (detaches) the buffer it is given: pass a copy.
-  const task = pdfjs.getDocument({ data: pdf.slice(), isEvalSupported: false, verbosity: 0 });
-  const doc = await task.promise;
-  try {
-    return doc.numPages;
-  } finally {
-    await doc.destroy();
-  }
 }
 
 const deckRecord = object({
