@@ -33,6 +33,7 @@ export class FixedUplink implements UplinkEstimator {
     this.bitsPerSecond = checkBitrate(bitsPerSecond, 'FixedUplink.set');
   }
 
+  /** The budget last set. */
   estimate(): number { return this.bitsPerSecond; }
 }
 
@@ -65,6 +66,7 @@ export class BitrateController {
   private running: Promise<void> | null = null;
   private again = false;
 
+  /** Throws a {@link MediaError} (`invalid-argument`) for a floor that is not a positive number. */
   constructor(options: BitrateOptions = {}) {
     this.estimator = options.estimator ?? new FixedUplink();
     this.floor = checkBitrate(options.floor ?? MIN_VIDEO_BITRATE, 'BitrateController floor');

@@ -56,5 +56,8 @@ export function toMediaError(error: unknown, operation: string): MediaError {
   if (error instanceof MediaError) return error;
   const name = typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string' ? error.name : '';
   const detail = error instanceof Error ? error.message : String(error);
-  return new MediaError(CODES[name] ?? 'capture-failed', `${operation}: ${detail}`, { cause: error });
+  // An exact deviceId that matches nothing is reported as a constraint failure; for the app it is a missing device.
+  const constraint = typeof error === 'object' && error !== null && 'constraint' in error ? error.constraint : undefined;
+  const code = name === 'OverconstrainedError' && constraint === 'deviceId' ? 'no-device' : CODES[name] ?? 'capture-failed';
+  return new MediaError(code, `${operation}: ${detail}`, { cause: error });
 }

@@ -216,6 +216,8 @@ describe('MediaError', () => {
     await expect(media.setMicrophone(true)).rejects.toMatchObject({ code: 'no-device' });
     devices.fail = new DOMException('busy', 'NotReadableError');
     await expect(media.setCamera(true)).rejects.toMatchObject({ code: 'device-in-use' });
+    devices.fail = Object.assign(new DOMException('no such camera', 'OverconstrainedError'), { constraint: 'deviceId' });
+    await expect(media.setCamera(true, 'gone')).rejects.toMatchObject({ code: 'no-device' });
     devices.fail = new Error('weird');
     await expect(media.shareScreen(true)).rejects.toMatchObject({ code: 'capture-failed' });
   });
