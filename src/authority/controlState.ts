@@ -1,3 +1,4 @@
+import { ObservableV2 } from 'lib0/observable';
 import * as Y from 'yjs';
 import {
   controlSlot,
@@ -77,7 +78,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
  * reported with the `rejected` event. Verification is asynchronous, so results are applied by comparing seqs
  * when each verification finishes: the highest valid seq per slot wins whatever order they complete in.
  */
-export class ControlState {
+export class ControlState extends ObservableV2<ControlStateEvents> {
   /** Resolves when the entries present at construction have been verified. */
   readonly ready: Promise<void>;
   readonly classId: string;
@@ -89,15 +90,12 @@ export class ControlState {
   private readonly repair: boolean;
   private readonly accepted = new Map<string, Accepted>();
   private readonly lastIssued = new Map<ControlKind, number>();
-  private readonly listeners: { [E in keyof ControlStateEvents]: Set<ControlStateEvents[E]> } = {
-    change: new Set(),
-    rejected: new Set(),
-  };
   private readonly pending = new Set<Promise<void>>();
   private destroyed = false;
   private readonly observer: (event: Y.YMapEvent<unknown>, tx: Y.Transaction) => void;
 
   constructor(options: ControlStateOptions) {
+    super();
     this.doc = options.doc;
     this.classId = options.classId;
     this.teacherKey = options.teacherKey;
@@ -120,16 +118,6 @@ export class ControlState {
     });
     this.track(scan);
     this.ready = this.whenIdle();
-  }
-
-  /** Subscribes to an event. */
-  on<E extends keyof ControlStateEvents>(event: E, listener: ControlStateEvents[E]): void {
-    this.listeners[event].add(listener);
-  }
-
-  /** Unsubscribes from an event. */
-  off<E extends keyof ControlStateEvents>(event: E, listener: ControlStateEvents[E]): void {
-    this.listeners[event].delete(listener);
   }
 
   /** Resolves when every verification started so far (and any it triggered) has finished. */
@@ -221,7 +209,7 @@ export class ControlState {
     if (!current || current.statement.seq < seq) {
       this.accepted.set(slot, { statement, bytes });
       this.write(slot, bytes);
-      this.emit('change', [kind]);
+      this.emit('change', [[kind]]);
     }
     return bytes;
   }
@@ -236,7 +224,7 @@ export class ControlState {
     const result = await verifyControl(this.teacherKey, this.classId, bytes);
     if (this.destroyed) return result;
     if (!result.ok) {
-      this.emit('rejected', { reason: result.reason, detail: result.detail, key: null, ...(from !== undefined ? { writer: from } : {}) });
+      this.emit('rejected', [{ reason: result.reason, detail: result.detail, key: null, ...(from !== undefined ? { writer: from } : {}) }]);
       return result;
     }
     const slot = controlSlot(result.statement);
@@ -244,21 +232,20 @@ export class ControlState {
     if (held && held.statement.seq >= result.statement.seq) {
       if (bytesEqual(held.bytes, bytes)) return result;
       const replay: ControlVerification = { ok: false, reason: 'replay', detail: `seq ${result.statement.seq} ≤ current ${held.statement.seq}` };
-      this.emit('rejected', { reason: 'replay', detail: replay.detail, key: null, ...(from !== undefined ? { writer: from } : {}) });
+      this.emit('rejected', [{ reason: 'replay', detail: replay.detail, key: null, ...(from !== undefined ? { writer: from } : {}) }]);
       return replay;
     }
     this.accepted.set(slot, { statement: result.statement, bytes: Uint8Array.from(bytes) });
     this.write(slot, Uint8Array.from(bytes));
-    this.emit('change', [result.statement.kind]);
+    this.emit('change', [[result.statement.kind]]);
     return result;
   }
 
   /** Stops observing the document and drops listeners. */
-  destroy(): void {
+  override destroy(): void {
     this.destroyed = true;
     this.map.unobserve(this.observer);
-    this.listeners.change.clear();
-    this.listeners.rejected.clear();
+    super.destroy();
   }
 
   private body<K extends ControlKind>(kind: K): ControlBodies[K] | undefined {
@@ -291,7 +278,7 @@ export class ControlState {
     value: unknown,
     writer: { writerClientId?: number; writer?: string },
   ): void {
-    this.emit('rejected', { reason, detail, key, ...writer });
+    this.emit('rejected', [{ reason, detail, key, ...writer }]);
     // Another peer may already have repaired the key; only restore over the entry we judged.
     if (this.map.get(key) === value) this.restore(key);
   }
@@ -319,7 +306,7 @@ export class ControlState {
     if (this.destroyed) return;
     if (value === undefined) {
       // A deletion: statements are never deleted by the teacher, so someone tried to erase state.
-      this.emit('rejected', { reason: 'malformed', detail: 'control entry deleted', key });
+      this.emit('rejected', [{ reason: 'malformed', detail: 'control entry deleted', key }]);
       this.restore(key);
       return;
     }
@@ -355,7 +342,7 @@ export class ControlState {
         return;
       }
       this.accepted.set(key, { statement, bytes: value });
-      this.emit('change', [statement.kind]);
+      this.emit('change', [[statement.kind]]);
     })();
     this.track(task);
   }
@@ -365,16 +352,14 @@ export class ControlState {
     void task.finally(() => this.pending.delete(task));
   }
 
-  private emit<E extends keyof ControlStateEvents>(event: E, ...args: Parameters<ControlStateEvents[E]>): void {
-    for (const listener of [...this.listeners[event]]) {
-      try {
-        (listener as (...a: Parameters<ControlStateEvents[E]>) => void)(...args);
-      } catch (err) {
-        // A failing listener must not stop other peers' state from applying; surface it asynchronously.
-        queueMicrotask(() => {
-          throw err;
-        });
-      }
+  /** A failing listener must not stop other peers' state from applying: its error surfaces asynchronously. */
+  override emit<E extends keyof ControlStateEvents>(name: E, args: Parameters<ControlStateEvents[E]>): void {
+    try {
+      super.emit(name, args);
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err;
+      });
     }
   }
 }

@@ -1,2 +1,4 @@
 /** The Classroom: one class = documents + peers + roles + media, with typed events. */
-export * from './classroom.js';
+export { Classroom } from './classroom.js';
+export type { ClassroomEvents, ClassroomOptions, ClassroomRejection, ClassroomRejectionReason, ClassroomStatus, Participant } from './types.js';
+export { PRESENCE_FIELD as CLASSROOM_AWARENESS_FIELD } from '../protocol/presence.js';

@@ -1,5 +1,6 @@
 import type { Awareness } from 'y-protocols/awareness';
 import type { PeerInfo } from '../topology/index.js';
+import type { SignalingError } from '../transport/signalingClient.js';
 
 /**
  * The narrow network interface features above the provider use (Classroom, media, doc types, the app).
@@ -67,6 +68,13 @@ export interface MediaConnection {
   onClosed(handler: () => void): () => void;
 }
 
+/** A room-level error: the relay refused us, a peer has the wrong secret, a peer connection failed. */
+export interface NetworkError {
+  code: SignalingError['code'] | 'peer-connection';
+  message: string;
+  peerId?: string;
+}
+
 /** Events of a {@link ClassNetwork}. */
 export interface ClassNetworkEvents {
   /** Signaling connection state (peers already connected keep syncing while it is down). */
@@ -77,6 +85,8 @@ export interface ClassNetworkEvents {
   peers: (event: PeersChange) => void;
   /** A peer connection was created; media attaches its tracks here. */
   'peer-connection': (connection: MediaConnection, peer: PeerInfo) => void;
+  /** Something went wrong that the app may want to tell the user (typed by `code`). */
+  error: (error: NetworkError) => void;
 }
 
 /** A room's network as features above the provider see it. */

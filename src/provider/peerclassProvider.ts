@@ -2,10 +2,12 @@ import { ObservableV2 } from 'lib0/observable';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import type { IceServerConfig } from '../protocol/signaling.js';
+import { decodeAnnouncement } from '../protocol/announce.js';
 import { SyncEngine } from '../sync/syncEngine.js';
 import { meshTopology, type PeerInfo, type Topology } from '../topology/index.js';
 import { PeerConnection, type RtcImplementation } from '../transport/peerConnection.js';
 import { SignalingClient, type SignalingError, type SignalingStatus, type WebSocketConstructorLike } from '../transport/signalingClient.js';
+import type { ChannelHandler, ClassNetwork, ClassNetworkEvents, MediaConnection, NetworkChannel, NetworkError } from './network.js';
 
 /** Options for {@link PeerclassProvider}. */
 export interface PeerclassProviderOptions {
@@ -53,24 +55,10 @@ export interface PeerclassProviderOptions {
 export type SelfInfo = Omit<PeerInfo, 'peerId'>;
 
 /** Peer-level error reported by {@link PeerclassProvider}. */
-export interface ProviderError {
-  code: SignalingError['code'] | 'peer-connection';
-  message: string;
-  peerId?: string;
-}
+export type ProviderError = NetworkError;
 
-/** Events of {@link PeerclassProvider}. */
-export interface PeerclassProviderEvents {
-  /** Signaling connection state (peers already connected keep syncing while it is down). */
-  status: (event: { status: SignalingStatus }) => void;
-  /** All direct neighbours finished their initial sync. */
-  synced: (event: { synced: boolean }) => void;
-  /** Peers reachable (directly or through forwarding) changed. */
-  peers: (event: { added: string[]; removed: string[]; reachable: string[]; connected: string[] }) => void;
-  /** A peer connection was created (media code attaches tracks here). */
-  'peer-connection': (connection: PeerConnection, peer: PeerInfo) => void;
-  error: (error: ProviderError) => void;
-}
+/** Events of {@link PeerclassProvider}: those of every {@link ClassNetwork}. */
+export type PeerclassProviderEvents = ClassNetworkEvents;
 
 const RECONNECT_DELAY_MS = 1000;
 const DEFAULT_FORGET_AFTER_MS = 30_000;
@@ -86,17 +74,6 @@ export function randomPeerId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Reads an announced PeerInfo; malformed fields fall back to a plain student (a peer cannot crash us with its announce). */
-function readPeerInfo(peerId: string, info: unknown): PeerInfo {
-  if (typeof info !== 'object' || info === null) return { peerId, role: 'student' };
-  const record = info as Record<string, unknown>;
-  const role = record.role === 'teacher' ? 'teacher' : 'student';
-  const peer: PeerInfo = { peerId, role };
-  if (typeof record.name === 'string') peer.name = record.name.slice(0, 200);
-  if (typeof record.teacherKey === 'string' && record.teacherKey.length <= 200) peer.teacherKey = record.teacherKey;
-  if (typeof record.teacherProof === 'string' && record.teacherProof.length <= 200) peer.teacherProof = record.teacherProof;
-  return peer;
-}
 
 /**
  * Syncs a Y.Doc and its awareness with the other peers of a class over WebRTC data channels, introduced by a
@@ -106,11 +83,11 @@ function readPeerInfo(peerId: string, info: unknown): PeerInfo {
  * Which peers connect directly is decided by the {@link Topology}; updates reach everyone else through the
  * sync engine's flood-free forwarding.
  */
-export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
+export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> implements ClassNetwork {
   readonly roomId: string;
   readonly doc: Y.Doc;
   readonly peerId: string;
-  readonly engine: SyncEngine;
+  readonly #engine: SyncEngine;
   private topology: Topology;
   private self: PeerInfo;
   private readonly options: PeerclassProviderOptions;
@@ -136,33 +113,54 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
     const rtc = options.rtc ?? (globalThis.RTCPeerConnection !== undefined ? { RTCPeerConnection: globalThis.RTCPeerConnection } : undefined);
     if (rtc === undefined) throw new Error('PeerclassProvider: no WebRTC implementation; pass options.rtc (e.g. @roamhq/wrtc in Node)');
     this.rtc = rtc;
-    this.engine = new SyncEngine({
+    this.#engine = new SyncEngine({
       peerId: this.peerId, doc, awareness: options.awareness, awarenessThrottleMs: options.awarenessThrottleMs,
       onDroppedMessage: ({ from, reason }) => options.log?.(`dropped a message from ${from}: ${reason}`),
     });
-    this.engine.on('synced', (synced) => this.emit('synced', [{ synced }]));
-    this.engine.on('reachable', () => this.emitPeers());
+    this.#engine.on('synced', (synced) => this.emit('synced', [{ synced }]));
+    this.#engine.on('reachable', () => this.emitPeers());
     doc.on('destroy', this.onDocDestroy);
     if (options.connect ?? true) this.connect();
   }
 
   /** The awareness synced with the class (cursors, presence, laser pointer). */
-  get awareness(): awarenessProtocol.Awareness { return this.engine.awareness; }
+  get awareness(): awarenessProtocol.Awareness { return this.#engine.awareness; }
 
   /** True when every direct neighbour finished its initial sync. */
-  get synced(): boolean { return this.engine.synced; }
+  get synced(): boolean { return this.#engine.synced; }
 
   /** True while at least one relay connection is open. */
   get connected(): boolean { return this.signalingClients.some((c) => c.status === 'connected'); }
 
-  /** Open peer connections by peer id (media code adds tracks to these). */
+  /** Signaling state over all relays: connected when any is. */
+  get status(): SignalingStatus { return this.aggregateStatus(); }
+
+  /** Open peer connections by peer id. */
   connections(): ReadonlyMap<string, PeerConnection> { return this.connectionsByPeer; }
+
+  /** Open peer connections by peer id, as media sees them. */
+  mediaConnections(): ReadonlyMap<string, MediaConnection> { return this.connectionsByPeer; }
+
+  /**
+   * Registers a routed message family (a peer message type from PROTOCOL.md, not one of the reserved sync types):
+   * `handler` receives every message of that type once and decides whether it travels on.
+   */
+  channel(type: number, handler: ChannelHandler): NetworkChannel {
+    const engine = this.#engine;
+    engine.registerChannel(type, handler);
+    let open = true;
+    return {
+      type,
+      broadcast: (payload) => { if (open && !this.destroyed) engine.broadcast(type, payload); },
+      close: () => { if (open) { open = false; engine.unregisterChannel(type); } },
+    };
+  }
 
   /** Peers introduced by signaling, with what they announced. */
   knownPeers(): PeerInfo[] { return [...this.known.values()]; }
 
   /** Peers this peer can reach, directly or through forwarding. */
-  reachablePeers(): string[] { return this.engine.reachablePeers(); }
+  reachablePeers(): string[] { return this.#engine.reachablePeers(); }
 
   /** What this peer announces about itself. */
   get selfInfo(): PeerInfo { return this.self; }
@@ -215,8 +213,8 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
     for (const timer of this.reconnectTimers.values()) clearTimeout(timer);
     for (const timer of this.forgetTimers.values()) clearTimeout(timer);
     // Tell the class we left while links are still up (the engine flushes the null state on destroy), then tear down.
-    awarenessProtocol.removeAwarenessStates(this.engine.awareness, [this.engine.awareness.clientID], 'peerclass-leave');
-    this.engine.destroy();
+    awarenessProtocol.removeAwarenessStates(this.#engine.awareness, [this.#engine.awareness.clientID], 'peerclass-leave');
+    this.#engine.destroy();
     const leaving = [...this.connectionsByPeer.values()];
     this.connectionsByPeer.clear();
     // The leave (null awareness state) was just sent. Some implementations (@roamhq/wrtc) drop data still in flight
@@ -244,7 +242,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
   private onAnnounce(peerId: string, info: unknown): void {
     if (peerId === this.peerId || this.destroyed) return;
     this.cancelForget(peerId);
-    const announced = readPeerInfo(peerId, info);
+    const announced = { peerId, ...decodeAnnouncement(info) };
     const verify = this.options.verifyPeer;
     if (verify === undefined) {
       this.known.set(peerId, announced);
@@ -294,11 +292,11 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
       sendSignal: (data) => { for (const client of this.signalingClients) client.publishSignal(peerId, data); },
     });
     this.connectionsByPeer.set(peerId, connection);
-    connection.on('link', (link) => { this.cancelForget(peerId); this.engine.addLink(link); this.emitPeers(); });
+    connection.on('link', (link) => { this.cancelForget(peerId); this.#engine.addLink(link); this.emitPeers(); });
     connection.on('closed', () => {
       if (this.connectionsByPeer.get(peerId) !== connection) return;
       this.connectionsByPeer.delete(peerId);
-      this.engine.removeLink(peerId);
+      this.#engine.removeLink(peerId);
       this.emitPeers();
       if (this.destroyed) return;
       this.scheduleForget(peerId);
@@ -316,7 +314,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
   }
 
   private emitPeers(): void {
-    const now = new Set(this.engine.reachablePeers());
+    const now = new Set(this.#engine.reachablePeers());
     const added = [...now].filter((p) => !this.reachable.has(p));
     const removed = [...this.reachable].filter((p) => !now.has(p));
     this.reachable = now;
@@ -330,7 +328,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> {
     if (this.forgetTimers.has(peerId) || this.destroyed) return;
     this.forgetTimers.set(peerId, setTimeout(() => {
       this.forgetTimers.delete(peerId);
-      if (this.destroyed || (this.connectionsByPeer.get(peerId)?.link ?? null) !== null || this.engine.reachablePeers().includes(peerId)) return;
+      if (this.destroyed || (this.connectionsByPeer.get(peerId)?.link ?? null) !== null || this.#engine.reachablePeers().includes(peerId)) return;
       this.known.delete(peerId);
       this.announceGeneration.delete(peerId);
       const pending = this.reconnectTimers.get(peerId);

@@ -1,3 +1,4 @@
+import { providerOf } from '../helpers/providerOf.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import wrtc from '@roamhq/wrtc';
 import { WebSocket } from 'ws';
@@ -41,7 +42,7 @@ async function join(s: Setup, name: string, teacher = false): Promise<Classroom>
 }
 
 /** Peer ids with an open data channel from `c`. */
-const linked = (c: Classroom): string[] => [...c.provider.connections()].filter(([, pc]) => pc.link !== null).map(([id]) => id).sort();
+const linked = (c: Classroom): string[] => [...providerOf(c).connections()].filter(([, pc]) => pc.link !== null).map(([id]) => id).sort();
 const describeLinks = (cs: Classroom[]): string => cs.map((c) => `${c.peerId}:[${linked(c).join(',')}] stage=${c.stage()}`).join(' | ');
 async function until(what: string, cs: Classroom[], predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
   try { await waitUntil(predicate, what, timeoutMs); } catch (e) { throw new Error(`${String(e)} — ${describeLinks(cs)}`); }
@@ -109,7 +110,7 @@ describe('Classroom over @roamhq/wrtc through the real relay (no media)', () => 
     s3.on('rejected', (e) => rejectedAtS3.push(e));
     const forger = await createTeacherIdentity();
     const forged = encodeSignedControl(await signControl(forger, { kind: 'stage', classId: s.classId, seq: Date.now() + 1e9, issuedAt: Date.now(), body: { peerId: 's1' } }));
-    s1.provider.engine.broadcast(19, forged);
+    s1['controlChannel'].send(forged);
     s1.ydoc.getMap('control').set('stage', forged);
     await waitUntil(() => rejectedAtTeacher.length >= 1 && rejectedAtS3.length >= 1, 'forgery reported by teacher and s3');
     expect(rejectedAtTeacher.some((e) => /bad-signature/.test(e.reason) && e.writer === 's1')).toBe(true);
@@ -127,7 +128,7 @@ describe('Classroom over @roamhq/wrtc through the real relay (no media)', () => 
     s3.on('removed', () => { removed++; });
     await teacher.removeStudent('s3');
     await waitUntil(() => removed === 1, 's3 hears it was removed', 10_000);
-    await waitUntil(() => sameSet(linked(teacher), ['s1', 's2']) && s3.provider.connections().size === 0, 'everyone dropped s3', 10_000);
+    await waitUntil(() => sameSet(linked(teacher), ['s1', 's2']) && providerOf(s3).connections().size === 0, 'everyone dropped s3', 10_000);
     expect(teacher.participants().map((p) => p.peerId)).not.toContain('s3');
     expect([...new Set(joined)].sort()).toEqual(['s1', 's2', 's3']);
     expect(left).toContain('s3');
@@ -143,7 +144,7 @@ describe('Classroom over @roamhq/wrtc through the real relay (no media)', () => 
     const all = [teacher, a, b];
     await until('star', all, () => sameSet(linked(teacher), ['a', 'b']) && sameSet(linked(a), ['t-teacher']) && sameSet(linked(b), ['t-teacher']), 30_000);
     await teacher.lockBoard(true);
-    await waitUntil(() => a.control.boardLocked() && b.control.boardLocked(), 'lock reaches students');
+    await waitUntil(() => a.boardLocked() && b.boardLocked(), 'lock reaches students');
 
     teacher.leave();
     await until('students mesh without the teacher', [a, b], () => sameSet(linked(a), ['b']) && sameSet(linked(b), ['a']), 20_000);
@@ -154,7 +155,7 @@ describe('Classroom over @roamhq/wrtc through the real relay (no media)', () => 
     await until('star again', [back, a, b], () => sameSet(linked(back), ['a', 'b']) && sameSet(linked(a), ['t-teacher']) && sameSet(linked(b), ['t-teacher']), 30_000);
     await waitUntil(() => back.doc(chatType).messages().some((m) => m.text === 'while the teacher is away'), 'returning teacher gets the students\' work');
     // Its fresh document got the signed lock back from the students.
-    await waitUntil(() => back.control.boardLocked(), 'returning teacher sees its earlier lock');
+    await waitUntil(() => back.boardLocked(), 'returning teacher sees its earlier lock');
   }, 60_000);
 
   it('raised hands form a queue in raise order; teacher-only actions refuse students', async () => {
@@ -188,14 +189,14 @@ describe('Classroom over @roamhq/wrtc through the real relay (no media)', () => 
     await expect(a.setStage('a')).rejects.toThrow(/only the teacher/);
     await expect(a.lockBoard(true)).rejects.toThrow(/only the teacher/);
     await teacher.lockBoard(true);
-    await waitUntil(() => b.control.boardLocked(), 'lock reaches students');
+    await waitUntil(() => b.boardLocked(), 'lock reaches students');
     expect(b.documents.identity.role).toBe('student');
     const late = await join(s, 'd');
     const statuses: Array<{ signaling: string; peers: number; synced: boolean }> = [];
     late.on('status', (st) => statuses.push(st));
     await waitUntil(() => statuses.some((st) => st.signaling === 'connected' && st.peers === 4 && st.synced), 'late joiner reports connected, 4 peers, synced');
     // The late joiner got the lock from the document (signed state replicated by any peer).
-    await waitUntil(() => late.control.boardLocked(), 'late joiner sees the lock');
+    await waitUntil(() => late.boardLocked(), 'late joiner sees the lock');
     await teacher.endClass();
     await waitUntil(() => ended.length === 3, 'every student hears the class ended');
     const other = await createTeacherIdentity();

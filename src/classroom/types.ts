@@ -1,0 +1,109 @@
+import type * as Y from 'yjs';
+import type { TeacherIdentity } from '../authority/identity.js';
+import type { ControlKind, ControlRejectionReason } from '../authority/control.js';
+import type { AnyDocType } from '../doctypes/types.js';
+import type { ConnectionQuality, MediaKind } from '../media/index.js';
+import type { Role } from '../protocol/announce.js';
+import type { NetworkStatus } from '../provider/network.js';
+import type { RtcImplementation } from '../transport/peerConnection.js';
+import type { WebSocketConstructorLike } from '../transport/signalingClient.js';
+
+/** Options of {@link Classroom.create}. `classId`, `secret` and `teacherKey` come from the join link. */
+export interface ClassroomOptions {
+  /** Relay URL(s). */
+  signaling: string | string[];
+  classId: string;
+  secret: string;
+  /** The teacher public key (base64url) from the join link. */
+  teacherKey: string;
+  /** Present only on the teacher's peer; its public key must equal `teacherKey`. */
+  identity?: TeacherIdentity;
+  /** Display name. */
+  name: string;
+  /** Stable peer id; default random. */
+  peerId?: string;
+  /** WebRTC implementation (default the browser's; `@roamhq/wrtc` in Node). */
+  rtc?: RtcImplementation;
+  /** WebSocket constructor (default the global; `ws` in Node). */
+  WebSocket?: WebSocketConstructorLike;
+  iceServers?: RTCIceServer[];
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Access token (JWT) for relays that require one on `subscribe`. */
+  token?: string;
+  /** Extra (third-party) doc types registered besides the built-ins (whiteboard, chat, presentation, history). */
+  docTypes?: readonly AnyDocType[];
+  /** The class document; default `createClassDoc()`. */
+  doc?: Y.Doc;
+  /** `getUserMedia`/`getDisplayMedia` source; default `navigator.mediaDevices`. */
+  mediaDevices?: Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'>;
+  /** Teacher uplink budget for video, bits per second. */
+  uplinkBudget?: number;
+  /** Receives reasons for dropped or ignored peer input. */
+  log?: (reason: string) => void;
+  /** Interval of the `getStats` quality poll (and bitrate refresh), ms; 0 turns it off. Default 2000. */
+  statsIntervalMs?: number;
+  /**
+   * `'classroom'` (default): star around the teacher plus the stage, media per the classroom send rule.
+   * `'mesh'`: everyone connects to and sends media to everyone (small groups; the benchmark's baseline).
+   */
+  mode?: 'classroom' | 'mesh';
+}
+
+/** A person in the class, as this peer sees it. */
+export interface Participant {
+  peerId: string;
+  name: string;
+  /** `teacher` only for a peer that proved it holds the class's teacher key. */
+  role: Role;
+  /** When the hand was raised (the raiser's clock, ms), or null. */
+  handRaisedAt: number | null;
+  onStage: boolean;
+  /** Reachable now (directly or through the teacher). */
+  connected: boolean;
+  quality?: ConnectionQuality;
+}
+
+/** Connection summary for a status bar. */
+export interface ClassroomStatus {
+  signaling: NetworkStatus;
+  /** Number of peers reachable. */
+  peers: number;
+  synced: boolean;
+}
+
+/** Why a peer's input was refused: a control statement's reason, or a teacher claim without proof. */
+export type ClassroomRejectionReason = ControlRejectionReason | 'forged-teacher';
+
+/** Something a peer sent or wrote was refused. */
+export interface ClassroomRejection {
+  reason: ClassroomRejectionReason;
+  /** Human-readable detail, for logs. */
+  detail: string;
+  /** The peer that sent or wrote it, when known. */
+  writer?: string;
+}
+
+/** Events of a {@link Classroom}. */
+export interface ClassroomEvents {
+  /** Everyone present changed in any way (list, hands, stage, connectivity, quality). */
+  participants: (participants: Participant[]) => void;
+  /** Someone appeared in the class (their presence arrived). */
+  'participant-joined': (participant: Participant) => void;
+  /** Someone left, was removed, or became unreachable. */
+  'participant-left': (peerId: string) => void;
+  stage: (peerId: string | null) => void;
+  /** The raised-hand queue, oldest first. */
+  hands: (queue: string[]) => void;
+  status: (status: ClassroomStatus) => void;
+  /** The teacher's signed state changed (read it with `boardLocked()`, `slide()`, `muteRequested()`, `stage()` …). */
+  control: (event: { kinds: ControlKind[] }) => void;
+  /** The teacher removed this peer; the classroom has left. */
+  removed: () => void;
+  /** The teacher ended the class. */
+  ended: () => void;
+  /** A control statement was forged, replayed or malformed, or a peer claimed the teacher role without proof. */
+  rejected: (event: ClassroomRejection) => void;
+  'track-subscribed': (event: { peerId: string; track: MediaStreamTrack; stream: MediaStream; kind: MediaKind }) => void;
+  'track-unsubscribed': (event: { peerId: string; track: MediaStreamTrack }) => void;
+  quality: (event: { peerId: string; quality: ConnectionQuality }) => void;
+}

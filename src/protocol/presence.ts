@@ -1,0 +1,40 @@
+import type { Role } from './announce.js';
+
+/**
+ * Classroom presence: what each peer keeps in its awareness state under {@link PRESENCE_FIELD} (PROTOCOL.md §4).
+ * Awareness is written by each peer for itself only, so a presence speaks for its own sender; roles in it are
+ * claims, believed only with the teacher's proof from the announce.
+ */
+
+/** Name of the awareness field holding a peer's presence. */
+export const PRESENCE_FIELD = 'classroom';
+
+/** A peer's presence. */
+export interface Presence {
+  peerId: string;
+  name: string;
+  role: Role;
+  /** When the hand was raised (the raiser's clock, ms), or null. */
+  hand: number | null;
+  /** Stream id of the screen share, so receivers tell it from the camera. */
+  screen: string | null;
+}
+
+const MAX_ID = 200;
+const MAX_NAME = 200;
+
+/** Reads the presence out of an awareness state; null when absent or malformed. Fields are bounded. */
+export function decodePresence(state: unknown): Presence | null {
+  if (typeof state !== 'object' || state === null) return null;
+  const p = (state as Record<string, unknown>)[PRESENCE_FIELD];
+  if (typeof p !== 'object' || p === null) return null;
+  const r = p as Record<string, unknown>;
+  if (typeof r.peerId !== 'string' || r.peerId.length === 0 || r.peerId.length > MAX_ID) return null;
+  return {
+    peerId: r.peerId,
+    name: typeof r.name === 'string' ? r.name.slice(0, MAX_NAME) : '',
+    role: r.role === 'teacher' ? 'teacher' : 'student',
+    hand: typeof r.hand === 'number' && Number.isFinite(r.hand) ? r.hand : null,
+    screen: typeof r.screen === 'string' && r.screen.length <= MAX_ID ? r.screen : null,
+  };
+}
