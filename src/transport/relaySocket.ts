@@ -168,9 +168,8 @@ export class RelaySocket extends ObservableV2<RelaySocketEvents> {
    */
   connect(): void {
     if (this.destroyed) throw new TransportError('destroyed', 'the relay socket was destroyed');
-    if (!this.shouldConnect) this.outageStartedAt = Date.now();
     this.shouldConnect = true;
-    if (this.ws === null && this.reconnectTimer === null) this.open();
+    if (this.ws === null && this.reconnectTimer === null) this.openFresh();
   }
 
   /**
@@ -184,8 +183,7 @@ export class RelaySocket extends ObservableV2<RelaySocketEvents> {
     const ws = this.ws;
     if (ws === null) {
       this.clearReconnectTimer();
-      this.retryCount = 0;
-      this.open();
+      this.openFresh();
     } else if (this.currentStatus === 'connected' && this.probeTimer === null) {
       const probeStartedAt = Date.now();
       this.send({ type: 'ping' });
@@ -231,6 +229,13 @@ export class RelaySocket extends ObservableV2<RelaySocketEvents> {
     if (status === this.currentStatus) return;
     this.currentStatus = status;
     this.emit('status', [status]);
+  }
+
+  /** Opens at once as if this were the first attempt of a new outage (the policy sees retryCount 0 again). */
+  private openFresh(): void {
+    this.retryCount = 0;
+    this.outageStartedAt = Date.now();
+    this.open();
   }
 
   private open(): void {
