@@ -18,11 +18,6 @@ export interface DocumentSetOptions {
    * Default: nothing is read-only.
    */
   readOnly?: (docType: string) => boolean;
-  /**
-   * @deprecated Use {@link DocumentSetOptions.readOnly}. Kept while callers move: when `readOnly` is not
-   * given, a non-teacher's `whiteboard` and `presentation` (annotations) are read-only while this returns true.
-   */
-  isBoardLocked?: () => boolean;
   /** Clock; defaults to Date.now. */
   now?: () => number;
 }
@@ -129,10 +124,7 @@ export class DocumentSet extends ObservableV2<DocumentSetEvents> {
   }
 
   private readOnlyPolicy(): (docType: string) => boolean {
-    const { readOnly, isBoardLocked } = this.options;
-    if (readOnly !== undefined) return readOnly;
-    if (isBoardLocked === undefined || this.identity.role === 'teacher') return () => false;
-    return (docType) => (docType === 'whiteboard' || docType === 'presentation') && isBoardLocked();
+    return this.options.readOnly ?? (() => false);
   }
 
   private checkVersion(type: AnyDocType, ctx: DocContext): void {

@@ -73,13 +73,6 @@ describe('read-only gate', () => {
     const annotations = s.docs.register(presentationType).annotations;
     expect(() => annotations.addShape({ pageId: 'd/0', kind: 'rect', x: 0, y: 0, w: 1, h: 1 })).toThrow(expect.objectContaining({ name: 'BoardLockedError', docType: 'presentation' }));
   });
-
-  it('the deprecated isBoardLocked option still locks students out of the board, never the teacher', () => {
-    const make = (role: Role) => new DocumentSet(new Y.Doc(), { peerId: role, name: role, role }, { isBoardLocked: () => true });
-    expect(() => make('student').register(whiteboardType).addInk({ pageId: 'main', points: [[1, 1]] })).toThrow(BoardLockedError);
-    expect(make('teacher').register(whiteboardType).addInk({ pageId: 'main', points: [[1, 1]] })).toMatch(/./);
-    make('student').register(chatType).send('chat is not the board');
-  });
 });
 
 describe('typed errors and problems', () => {
