@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTeacherIdentity, signTeacherProof, verifyTeacherProof } from '../../src/index.js';
+import { createTeacherIdentity, signTeacherProof, verifyTeacherProof } from '../../src/authority/index.js';
 
 describe('teacher proof', () => {
   it('verifies only for the teacher key, the class and the peer id it was signed for', async () => {

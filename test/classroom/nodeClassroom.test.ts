@@ -5,9 +5,9 @@ import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { startRelay, type Relay } from '../../signaling/index.js';
 import {
-  Classroom, PeerclassProvider, createTeacherIdentity, encodeSignedControl, randomClassId, randomSecret, signControl, chatType,
-  type TeacherIdentity,
+  Classroom, PeerclassProvider, createTeacherIdentity, randomClassId, randomSecret, chatType, type TeacherIdentity,
 } from '../../src/index.js';
+import { encodeSignedControl, signControl } from '../../src/authority/index.js';
 import { waitUntil } from '../helpers/processes.js';
 import { NodeWebSocket, nodeRtc } from '../helpers/nodeWebRtc.js';
 
