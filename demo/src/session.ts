@@ -81,6 +81,8 @@ export class ClassSession {
   /** Remote camera and screen streams (camera and microphone share one stream per peer). */
   readonly remoteMedia: Live<RemoteMedia[]>;
   private readonly endRef = shallowRef<SessionEnd>(null);
+  /** The teacher's mute requests of this session: for everyone, then newer per-student ones. */
+  private readonly muteAsked = shallowRef<{ all: boolean | null; peers: Map<string, boolean> }>({ all: null, peers: new Map() });
   private readonly cleanups: Array<() => void> = [];
 
   /** Joins a class: loads the local copy from IndexedDB, then connects through the framework's Classroom. */
@@ -116,7 +118,7 @@ export class ClassSession {
     const participants = shallowRef(classroom.participants());
     const hands = shallowRef(classroom.handQueue());
     const stage = shallowRef(classroom.stage());
-    const status = shallowRef<SessionStatus>({ signaling: 'connecting', peers: 0, synced: false, pending: 0, online: navigator.onLine });
+    const status = shallowRef<SessionStatus>({ ...classroom.status(), pending: 0, online: navigator.onLine });
     const control = shallowRef(this.readControl());
     const remoteMedia = shallowRef<RemoteMedia[]>([]);
     this.participants = participants;
@@ -141,9 +143,7 @@ export class ClassSession {
     on('removed', () => this.finish('removed'));
     on('ended', () => this.finish('ended'));
     // Board lock, slide and mute requests arrive as signed control changes.
-    const onControl = (): void => { control.value = this.readControl(); };
-    classroom.control.on('change', onControl);
-    this.cleanups.push(() => classroom.control.off('change', onControl));
+    on('control', () => { control.value = this.readControl(); });
 
     // Remote streams by peer id; a peer's screen share is kept apart from its camera.
     const remote = new Map<string, RemoteMedia>();
@@ -177,8 +177,8 @@ export class ClassSession {
   }
 
   /** The class's awareness (board cursors, the laser pointer). */
-  get awareness(): Classroom['provider']['awareness'] {
-    return this.classroom.provider.awareness;
+  get awareness(): Classroom['awareness'] {
+    return this.classroom.awareness;
   }
 
   /** Camera, microphone and screen share. */
@@ -201,10 +201,21 @@ export class ClassSession {
     return this.role === 'student' && this.control.value.muteRequested === true;
   }
 
-  /** Teacher: whether our latest signed request for `peerId` (or for everyone) is "muted". */
+  /**
+   * Teacher: whether our latest request for `peerId` (or for everyone) made in this session is "muted".
+   * Classroom reads mute requests only for the local peer (`muteRequested()`), so the teacher's panel
+   * remembers what it asked; requests signed before a reload are not shown.
+   */
   muteRequestedFor(peerId: string): boolean {
-    void this.control.value;
-    return this.classroom.control.muteRequestFor(peerId) === true;
+    const asked = this.muteAsked.value;
+    return asked.peers.get(peerId) ?? asked.all ?? false;
+  }
+
+  /** Teacher: asks one student, or everyone, to mute or unmute (signed; the newest request for a peer wins). */
+  async requestMute(peerId: string | 'all', muted: boolean): Promise<void> {
+    await this.classroom.requestMute(peerId, muted);
+    const asked = this.muteAsked.value;
+    this.muteAsked.value = peerId === 'all' ? { all: muted, peers: new Map() } : { all: asked.all, peers: new Map(asked.peers).set(peerId, muted) };
   }
 
   /** Whether we may share our screen: the teacher always, a student only while on stage (others would not receive it). */
@@ -238,8 +249,8 @@ export class ClassSession {
   }
 
   private readControl(): SessionControl {
-    const control = this.classroom.control;
-    return { boardLocked: control.boardLocked(), slide: control.slide(), muteRequested: control.muteRequestFor(this.peerId) };
+    const c = this.classroom;
+    return { boardLocked: c.boardLocked(), slide: c.slide(), muteRequested: c.muteRequested() };
   }
 }
 
