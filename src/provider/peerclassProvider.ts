@@ -3,9 +3,11 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import type { IceServerConfig } from '../protocol/signaling.js';
 import { decodeAnnouncement } from '../protocol/announce.js';
+import { randomHexId } from '../protocol/ids.js';
 import { SyncEngine } from '../sync/syncEngine.js';
 import { meshTopology, type PeerInfo, type Topology } from '../topology/index.js';
 import { PeerConnection, type RtcImplementation } from '../transport/peerConnection.js';
+import type { ReconnectPolicy } from '../transport/relaySocket.js';
 import { SignalingClient, type SignalingError, type SignalingStatus, type WebSocketConstructorLike } from '../transport/signalingClient.js';
 import type { ChannelHandler, ClassNetwork, ClassNetworkEvents, MediaConnection, NetworkChannel, NetworkError } from './network.js';
 
@@ -38,6 +40,8 @@ export interface PeerclassProviderOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** Access token for relays that require one. */
   token?: string;
+  /** When to retry a lost relay connection; default exponential backoff 250 ms → 10 s with jitter. */
+  reconnectPolicy?: ReconnectPolicy;
   /** Start connecting at once. Default true. */
   connect?: boolean;
   /**
@@ -69,11 +73,8 @@ const LEAVE_GRACE_MS = 500;
 
 /** A random peer id (72 bits, hex): unique per session, so restarts never collide with a previous self. */
 export function randomPeerId(): string {
-  const bytes = new Uint8Array(9);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return randomHexId(9);
 }
-
 
 /**
  * Syncs a Y.Doc and its awareness with the other peers of a class over WebRTC data channels, introduced by a
@@ -173,6 +174,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
       const client = new SignalingClient({
         url, roomId: this.roomId, secret: this.options.secret, peerId: this.peerId, WebSocket: this.options.WebSocket,
         token: this.options.token, info: this.announcement(),
+        ...(this.options.reconnectPolicy !== undefined ? { reconnectPolicy: this.options.reconnectPolicy } : {}),
       });
       client.on('status', () => this.emit('status', [{ status: this.aggregateStatus() }]));
       client.on('announce', (peerId, info) => this.onAnnounce(peerId, info));
@@ -182,7 +184,23 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
       this.signalingClients.push(client);
       client.connect();
     }
+    // The browser tells us when the network is back: reconnect then instead of waiting out a backoff.
+    globalThis.addEventListener?.('online', this.onOnline);
   }
+
+  /**
+   * Tells the provider the network changed or came back (the browser's `online` event does this by itself): relay
+   * sockets reconnect now (one that looks open is probed first), and wanted peers are redialled without waiting.
+   */
+  networkChanged(): void {
+    if (this.destroyed) return;
+    for (const client of this.signalingClients) client.reconnectNow();
+    for (const timer of this.reconnectTimers.values()) clearTimeout(timer);
+    this.reconnectTimers.clear();
+    this.refreshTopology();
+  }
+
+  private readonly onOnline = (): void => this.networkChanged();
 
   /** Replaces the topology (e.g. mesh → classroom) and reconnects accordingly. */
   setTopology(topology: Topology): void {
@@ -210,6 +228,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     if (this.destroyed) return;
     this.destroyed = true;
     this.doc.off('destroy', this.onDocDestroy);
+    globalThis.removeEventListener?.('online', this.onOnline);
     for (const timer of this.reconnectTimers.values()) clearTimeout(timer);
     for (const timer of this.forgetTimers.values()) clearTimeout(timer);
     // Tell the class we left while links are still up (the engine flushes the null state on destroy), then tear down.
