@@ -207,6 +207,7 @@ export class ClassSession {
    * remembers what it asked; requests signed before a reload are not shown.
    */
   muteRequestedFor(peerId: string): boolean {
+    if (peerId === this.peerId) return this.control.value.muteRequested === true;
     const asked = this.muteAsked.value;
     return asked.peers.get(peerId) ?? asked.all ?? false;
   }
