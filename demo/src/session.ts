@@ -82,7 +82,6 @@ export class ClassSession {
   readonly remoteMedia: Live<RemoteMedia[]>;
   private readonly endRef = shallowRef<SessionEnd>(null);
   /** The teacher's mute requests of this session: for everyone, then newer per-student ones. */
-  private readonly muteAsked = shallowRef<{ all: boolean | null; peers: Map<string, boolean> }>({ all: null, peers: new Map() });
   private readonly cleanups: Array<() => void> = [];
 
   /** Joins a class: loads the local copy from IndexedDB, then connects through the framework's Classroom. */
@@ -201,22 +200,16 @@ export class ClassSession {
     return this.role === 'student' && this.control.value.muteRequested === true;
   }
 
-  /**
-   * Teacher: whether our latest request for `peerId` (or for everyone) made in this session is "muted".
-   * Classroom reads mute requests only for the local peer (`muteRequested()`), so the teacher's panel
-   * remembers what it asked; requests signed before a reload are not shown.
-   */
+  /** Teacher: whether the latest signed request for `peerId` (or for everyone) says "muted". */
   muteRequestedFor(peerId: string): boolean {
-    if (peerId === this.peerId) return this.control.value.muteRequested === true;
-    const asked = this.muteAsked.value;
-    return asked.peers.get(peerId) ?? asked.all ?? false;
+    // Read the reactive control snapshot first so the panel re-renders on every control change.
+    void this.control.value;
+    return this.classroom.muteRequested(peerId) === true;
   }
 
   /** Teacher: asks one student, or everyone, to mute or unmute (signed; the newest request for a peer wins). */
   async requestMute(peerId: string | 'all', muted: boolean): Promise<void> {
     await this.classroom.requestMute(peerId, muted);
-    const asked = this.muteAsked.value;
-    this.muteAsked.value = peerId === 'all' ? { all: muted, peers: new Map() } : { all: asked.all, peers: new Map(asked.peers).set(peerId, muted) };
   }
 
   /** Whether we may share our screen: the teacher always, a student only while on stage (others would not receive it). */

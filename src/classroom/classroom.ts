@@ -188,9 +188,9 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     return this.#control.slide();
   }
 
-  /** Whether the teacher asked this peer to mute (true), to unmute (false), or neither (null). */
-  muteRequested(): boolean | null {
-    return this.#control.muteRequestFor(this.peerId);
+  /** Whether the teacher asked `peerId` (default this peer) to mute (true), to unmute (false), or neither (null). */
+  muteRequested(peerId: string = this.peerId): boolean | null {
+    return this.#control.muteRequestFor(peerId);
   }
 
   /** Whether the teacher removed `peerId`. */
