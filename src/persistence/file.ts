@@ -1,6 +1,6 @@
 /**
  * File persistence for headless Node peers (recorders, bots, a teacher's server). Node-only:
- * import it from `src/persistence/file.js`, never from the browser barrel.
+ * import it from `peerclass/persistence/file`, never from the browser entry.
  */
 import { appendFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
