@@ -49,6 +49,8 @@ export interface LabClass {
   secret: string;
   teacherKey: string;
   pages: Map<string, Page>;
+  /** Closes this class's browsers (the lab closes them anyway). */
+  close(): Promise<void>;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function openLabClass(lab: Lab, relayUrl: string, participants: Arr
   const teacherKey = await teacherPage.evaluate(() => window.labMakeIdentity());
   const cls: LabClass = {
     classId: 'lab-' + Math.random().toString(36).slice(2), secret: 'lab-secret-' + Math.random().toString(36).slice(2), teacherKey, pages: new Map(),
+    close: async () => { await Promise.all(browsers.map((b) => b.close())); },
   };
   for (const [i, [peerId]] of participants.entries()) {
     const page = pages[i]!;

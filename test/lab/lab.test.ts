@@ -40,7 +40,7 @@ afterAll(async () => { await lab?.close(); });
 
 describe('network lab', () => {
   it('names its namespaces uniquely, each with lo up', async () => {
-    expect(lab.namespaceNames.length).toBe(9);
+    expect(lab.namespaceNames.length).toBe(10); // internet, sink, 4 × (gateway, host)
     for (const ns of lab.namespaceNames) {
       expect(ns.startsWith(`pclab-${process.pid}-`)).toBe(true);
       expect(await run(tool('ip'), ['-n', ns, 'link', 'show', 'lo'])).toMatch(/state UNKNOWN|LOWER_UP/);

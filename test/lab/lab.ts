@@ -2,7 +2,7 @@
  * The network lab: a small internet built from Linux network namespaces, veth pairs, nftables and tc, so tests
  * can put real Chromium (or Node) peers behind NATs and firewalls, cut their links and cap their uplinks.
  *
- *   internet ns (198.18.0.1 on lo: relay + coturn; routes between the gateways)
+ *   internet ns (198.18.0.1 on lo: relay + coturn; routes between the gateways; default route → sink ns, drops all)
  *     ├── veth 198.18.i.1 ↔ 198.18.i.2 ── gateway ns i (NAT or plain router, nftables) ── veth ── host ns i
  *     └── …                                                   lan 10.i.0.1 (NAT) / 198.19.i.1 (public)
  *
@@ -134,10 +134,13 @@ export class Lab {
   readonly id: string;
   /** The internet namespace: routes between gateways and holds {@link SERVER_ADDRESS}. */
   readonly internetNs: string;
+  /** Where packets to addresses outside the lab go to be dropped (see {@link Lab.create}). */
+  readonly sinkNs: string;
   /** Scratch folder for this lab (wrapper scripts, coturn logs); removed on close. */
   readonly dir: string;
   readonly hosts: LabHost[] = [];
   private readonly namespaces: string[] = [];
+  private hostCount = 0;
   private readonly processes = new Set<TrackedProcess>();
   private readonly closers: Array<() => Promise<void>> = [];
   private closed = false;
@@ -146,6 +149,7 @@ export class Lab {
   private constructor(id: string) {
     this.id = id;
     this.internetNs = `${id}-inet`;
+    this.sinkNs = `${id}-sink`;
     this.dir = mkdtempSync(join(tmpdir(), `${id}-`));
   }
 
@@ -160,6 +164,18 @@ export class Lab {
       await lab.addNamespace(lab.internetNs);
       await lab.ipIn(lab.internetNs, 'addr', 'add', `${SERVER_ADDRESS}/32`, 'dev', 'lo');
       await lab.sysctl(lab.internetNs, 'net.ipv4.ip_forward=1');
+      // Like the real internet, packets to addresses nobody has (a peer's private host candidate, the machine's DNS
+      // server) vanish silently: the default route leads into a sink namespace that drops everything. Without it
+      // sends from the internet namespace fail at once (ENETUNREACH), and coturn closes a TURN session whose relay
+      // socket gets such an error — something no real network does.
+      await lab.addNamespace(lab.sinkNs);
+      await lab.ipIn(lab.internetNs, 'link', 'add', 'sink', 'type', 'veth', 'peer', 'name', 'sink', 'netns', lab.sinkNs);
+      await lab.ipIn(lab.internetNs, 'addr', 'add', '198.19.255.1/30', 'dev', 'sink');
+      await lab.ipIn(lab.internetNs, 'link', 'set', 'sink', 'up');
+      await lab.ipIn(lab.sinkNs, 'addr', 'add', '198.19.255.2/30', 'dev', 'sink');
+      await lab.ipIn(lab.sinkNs, 'link', 'set', 'sink', 'up');
+      await lab.ipIn(lab.internetNs, 'route', 'add', 'default', 'via', '198.19.255.2');
+      await lab.nft(lab.sinkNs, 'table inet sink {\n chain pre {\n  type filter hook prerouting priority -300; policy drop;\n }\n}\n');
     } catch (error) {
       await lab.close();
       throw error;
@@ -173,7 +189,7 @@ export class Lab {
   /** Adds a host behind a gateway of the given kind. */
   async addHost(label: string, kind: NatKind): Promise<LabHost> {
     this.assertOpen();
-    const i = this.hosts.length + 1;
+    const i = ++this.hostCount;
     if (i > 250) throw new Error('network lab: at most 250 hosts');
     const gw = `${this.id}-g${i}`;
     const ns = `${this.id}-h${i}`;

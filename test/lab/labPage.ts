@@ -1,4 +1,5 @@
 // Browser entry for the network lab: one Classroom per page (data only, no camera), exposed as window.lab.
+import { providerOf } from '../helpers/providerOf.js';
 import { Classroom, chatType, createTeacherIdentity, whiteboardType, type TeacherIdentity } from '../../src/index.js';
 
 export interface LabStartOptions {
@@ -19,8 +20,14 @@ export interface SelectedPair { peerId: string; state: string; local: CandidateI
 
 export interface LabPage {
   classroom: Classroom;
-  /** Local candidate types gathered per peer connection (host / srflx / relay / prflx). */
-  gathered: Record<string, string[]>;
+  /** Classroom status events (signaling, reachable peers), with ms timestamps. */
+  statusLog: Array<{ signaling: string; peers: number; at: number }>;
+  /** navigator.onLine changes, with ms timestamps. */
+  onlineLog: Array<{ online: boolean; at: number }>;
+  /** When the doc first held at least `strokes` board elements and `chats` chat messages (Date.now()), or null. */
+  reachedAt: number | null;
+  /** Starts watching for {@link reachedAt}. */
+  watch(strokes: number, chats: number): void;
   /** RTCPeerConnection state changes per peer, with ms timestamps (page clock). */
   states: Array<{ peerId: string; state: string; at: number }>;
   chat(text: string): void;
@@ -30,6 +37,8 @@ export interface LabPage {
   linked(): string[];
   /** The selected candidate pair of every connection whose transport has one. */
   selectedPairs(): Promise<SelectedPair[]>;
+  /** Local candidate types gathered per peer connection (host / srflx / relay / prflx), from getStats. */
+  gathered(): Promise<Record<string, string[]>>;
   iceServerUrls(): string[];
 }
 
@@ -59,7 +68,7 @@ window.labStart = async (o) => {
     statsIntervalMs: 0,
   });
   const page: LabPage = {
-    classroom, gathered: {}, states: [],
+    classroom, states: [], statusLog: [], onlineLog: [], reachedAt: null,
     chat: (text) => { classroom.doc(chatType).send(text); },
     chatTexts: () => classroom.doc(chatType).messages().map((m) => m.text),
     draw: (label) => {
@@ -67,11 +76,11 @@ window.labStart = async (o) => {
       classroom.doc(whiteboardType).addInk({ pageId: 'main', points: [[n, 10], [n + 5, 20], [n + 10, 15]], color: '#336699', width: 2 });
     },
     strokes: () => classroom.doc(whiteboardType).elements().length,
-    linked: () => [...classroom.provider.connections()].filter(([, c]) => c.link !== null).map(([id]) => id).sort(),
+    linked: () => [...providerOf(classroom).connections()].filter(([, c]) => c.link !== null).map(([id]) => id).sort(),
     async selectedPairs() {
       const out: SelectedPair[] = [];
-      for (const [peerId, connection] of classroom.provider.connections()) {
-        const report = await connection.pc.getStats();
+      for (const [peerId, connection] of providerOf(classroom).connections()) {
+        const report = await connection.getStats();
         const byId = new Map<string, Record<string, unknown>>();
         report.forEach((s: Record<string, unknown>) => byId.set(s.id as string, s));
         for (const s of byId.values()) {
@@ -86,13 +95,34 @@ window.labStart = async (o) => {
       }
       return out;
     },
-    iceServerUrls: () => [...classroom.provider.connections().values()].flatMap((c) => c.pc.getConfiguration().iceServers ?? [])
+    watch(strokes, chats) {
+      page.reachedAt = null;
+      const check = (): void => {
+        if (page.reachedAt !== null) return;
+        if (page.strokes() >= strokes && page.chatTexts().length >= chats) {
+          page.reachedAt = Date.now();
+          classroom.ydoc.off('update', check);
+        }
+      };
+      classroom.ydoc.on('update', check);
+      check();
+    },
+    async gathered() {
+      const out: Record<string, string[]> = {};
+      for (const [peerId, connection] of providerOf(classroom).connections()) {
+        const types: string[] = (out[peerId] = []);
+        (await connection.getStats()).forEach((s: Record<string, unknown>) => { if (s.type === 'local-candidate') types.push(String(s.candidateType)); });
+      }
+      return out;
+    },
+    iceServerUrls: () => [...providerOf(classroom).connections().values()].flatMap((c) => c.pc.getConfiguration().iceServers ?? [])
       .flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls])),
   };
-  classroom.provider.on('peer-connection', (connection, peer) => {
-    const gathered: string[] = (page.gathered[peer.peerId] = []);
-    connection.pc.addEventListener('icecandidate', (e) => { if (e.candidate !== null) gathered.push(e.candidate.type ?? '?'); });
-    connection.pc.addEventListener('connectionstatechange', () => page.states.push({ peerId: peer.peerId, state: connection.pc.connectionState, at: Date.now() }));
+  providerOf(classroom).on('peer-connection', (_connection, peer) => {
+    providerOf(classroom).connections().get(peer.peerId)?.on('state', (state) => page.states.push({ peerId: peer.peerId, state, at: Date.now() }));
   });
+  classroom.on('status', (st) => page.statusLog.push({ signaling: st.signaling, peers: st.peers, at: Date.now() }));
+  window.addEventListener('online', () => page.onlineLog.push({ online: true, at: Date.now() }));
+  window.addEventListener('offline', () => page.onlineLog.push({ online: false, at: Date.now() }));
   window.lab = page;
 };

@@ -24,6 +24,8 @@ export async function startCoturn(lab: Lab, secret = 'lab-turn-' + Math.random()
     '--min-port=49160', '--max-port=49400', '--use-auth-secret', `--static-auth-secret=${secret}`, '--realm=peerclass.test',
     '--no-tls', '--no-dtls', '--no-cli', '--fingerprint', `--userdb=${join(dir, 'turndb')}`,
     `--log-file=${logFile}`, '--simple-log', `--pidfile=${join(dir, 'turn.pid')}`, '--no-stdout-log',
+    // Sessions, allocations and permissions in the log (kept with the lab folder only while it runs).
+    ...(process.env.LAB_COTURN_VERBOSE !== undefined ? ['--verbose'] : []),
   ]);
   await lab.waitForTcp(SERVER_ADDRESS, TURN_PORT, lab.internetNs, 15_000, `coturn (${proc.output()})`);
   const base = `${SERVER_ADDRESS}:${TURN_PORT}`;
