@@ -8,8 +8,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { startRelay } from '../signaling/index.js';
-import { bundleForBrowser, servePages } from './support/browserBundle.js';
-import { launchChromium } from './support/chromium.js';
+import { bundleForBrowser, servePages } from '../harness/browserBundle.js';
+import { launchChromium } from '../harness/chromium.js';
 import { benchArgs, printTable, round, writeJson } from './support/report.js';
 
 const args = benchArgs({ students: 6, windowMs: 10_000 });

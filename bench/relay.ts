@@ -8,7 +8,7 @@
  * generator too, since it shares this 2-core machine with the relay.
  */
 import { WebSocket } from 'ws';
-import { freePort, spawnTracked, waitForTcp, type TrackedProcess } from './support/processes.js';
+import { freePort, spawnTracked, waitForTcp, type TrackedProcess } from '../harness/processes.js';
 import { cpuSplitMs, rssKiB } from './support/procStats.js';
 import { benchArgs, percentile, printTable, round, writeJson } from './support/report.js';
 

@@ -2,8 +2,8 @@
 // over a board of 10,000 strokes: time to paint one remote stroke, and frame times while panning.
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { servePages } from './support/browserBundle.js';
-import { launchChromium } from './support/chromium.js';
+import { servePages } from '../harness/browserBundle.js';
+import { launchChromium } from '../harness/chromium.js';
 import { benchArgs, printTable, round, writeJson } from './support/report.js';
 
 const args = benchArgs({ strokes: 10_000, panFrames: 120, remote: 30 });

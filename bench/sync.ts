@@ -6,8 +6,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { startRelay } from '../signaling/index.js';
-import { bundleForBrowser, servePages } from './support/browserBundle.js';
-import { launchChromium } from './support/chromium.js';
+import { bundleForBrowser, servePages } from '../harness/browserBundle.js';
+import { launchChromium } from '../harness/chromium.js';
 import { benchArgs, percentile, printTable, round, writeJson } from './support/report.js';
 
 const args = benchArgs({ peers: 5, edits: 40, awareness: 20, intervalMs: 150 });

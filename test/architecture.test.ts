@@ -74,7 +74,7 @@ describe('architecture', () => {
     expect(offences).toEqual([]);
   });
 
-  it('bench/ does not import test helpers and tests do not import bench/', () => {
+  it('bench/ does not import test helpers and tests do not import bench/ (both share harness/)', () => {
     for (const file of files('bench', ['.ts'])) expect(readFileSync(join(root, file), 'utf8'), file).not.toMatch(/from '\.\.\/(\.\.\/)?test\//);
     for (const file of files('test', ['.ts'])) expect(readFileSync(join(root, file), 'utf8'), file).not.toMatch(/from '\.\.\/(\.\.\/)?bench\//);
   });

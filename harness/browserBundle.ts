@@ -1,4 +1,3 @@
-// Copy of test/helpers/browserBundle.ts (bench/ must not import tests, tests must not import bench/): keep in step.
 import { build } from 'esbuild';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,3 @@
-// Copy of test/helpers/processes.ts (bench/ must not import tests, tests must not import bench/): keep in step.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 
@@ -68,5 +67,14 @@ export async function waitForTcp(port: number, timeoutMs = 10_000): Promise<void
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Polls `predicate` until it returns true, or throws with `what` after `timeoutMs`. */
+export async function waitUntil(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000, intervalMs = 25): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -1,4 +1,3 @@
-// Copy of test/helpers/chromium.ts (bench/ must not import tests, tests must not import bench/): keep in step.
 import { chromium, type Browser } from 'playwright-core';
 
 /** Flags checked on this machine (../shared/ENVIRONMENT.md): fake media devices, loopback ICE, no background traffic. */
