@@ -5,12 +5,18 @@ import type { SenderTable } from './senders.js';
 /** Default uplink the teacher shares among its video receivers, bits per second. */
 export const DEFAULT_UPLINK_BUDGET = 2_500_000;
 
+/**
+ * `priority` / `networkPriority` of video encodings: below the data channel's `high`, so a thin uplink delays the
+ * picture rather than board edits and chat.
+ */
+export const VIDEO_PRIORITY: RTCPriorityType = 'low';
+
 /** Default floor per receiver: below it the picture freezes instead of getting blurrier. */
 export const MIN_VIDEO_BITRATE = 100_000;
 
 /**
- * Where the uplink budget comes from. Today a fixed number ({@link FixedUplink}); an estimator can instead
- * follow the network (e.g. `availableOutgoingBitrate` of the nominated candidate pair) through {@link observe}.
+ * Where the uplink budget comes from: a fixed number ({@link FixedUplink}) or an estimate that follows the network
+ * through {@link observe} (`MeasuredUplink`, from `availableOutgoingBitrate` and remote-inbound-rtp stats).
  */
 export interface UplinkEstimator {
   /** Bits per second this peer may send as video in total, right now. */
@@ -45,7 +51,7 @@ export function checkBitrate(value: number, caller: string): number {
 
 /** Options of {@link BitrateController}. */
 export interface BitrateOptions {
-  /** Source of the total budget; default a {@link FixedUplink} of {@link DEFAULT_UPLINK_BUDGET}. */
+  /** Source of the total budget; default a {@link FixedUplink} of {@link DEFAULT_UPLINK_BUDGET} (ClassroomMedia passes a measured one). */
   estimator?: UplinkEstimator;
   /** No receiver is capped below this; default {@link MIN_VIDEO_BITRATE}. */
   floor?: number;
@@ -53,7 +59,8 @@ export interface BitrateOptions {
 
 /**
  * Splits the uplink budget evenly among the connections that receive video and caps each video sender with
- * `RTCRtpSender.setParameters` (`maxBitrate`).
+ * `RTCRtpSender.setParameters` (`maxBitrate`), marking its encoding low priority (`priority`, `networkPriority`)
+ * where the implementation supports that.
  *
  * Caps are set only on connections that are `connected` and `stable`: Chromium was seen to stop encoding for
  * a sender whose parameters were set while its connection was still negotiating (10 frames, then none). The
@@ -103,12 +110,27 @@ export class BitrateController {
         const params = sender.getParameters();
         // Encodings appear once the sender is negotiated; the next run retries until then.
         const encoding = params.encodings?.[0];
-        if (encoding === undefined || encoding.maxBitrate === cap) continue;
-        encoding.maxBitrate = cap;
-        await sender.setParameters(params);
+        if (encoding === undefined) continue;
+        let changed = false;
+        if (encoding.maxBitrate !== cap) { encoding.maxBitrate = cap; changed = true; }
+        if (this.prioritize(encoding)) changed = true;
+        if (changed) await sender.setParameters(params);
       } catch {
         // A sender being renegotiated or already removed refuses parameters; the next run tries again.
       }
     }
+  }
+
+  /**
+   * Marks an encoding {@link VIDEO_PRIORITY} (`priority` and `networkPriority`) so board edits and chat on the data
+   * channel go first where the implementation arbitrates. Only fields the implementation reports in
+   * `getParameters()` are touched (Chromium reports both; @roamhq/wrtc neither): setting one it does not know could
+   * make `setParameters` reject, and with it the bitrate cap. Returns true when it changed something.
+   */
+  private prioritize(encoding: RTCRtpEncodingParameters): boolean {
+    let changed = false;
+    if ('priority' in encoding && encoding.priority !== VIDEO_PRIORITY) { encoding.priority = VIDEO_PRIORITY; changed = true; }
+    if ('networkPriority' in encoding && encoding.networkPriority !== VIDEO_PRIORITY) { encoding.networkPriority = VIDEO_PRIORITY; changed = true; }
+    return changed;
   }
 }

@@ -1,8 +1,9 @@
 import { ObservableV2 } from 'lib0/observable';
 import type { ClassNetwork, MediaConnection } from '../provider/network.js';
 import type { PeerInfo } from '../topology/index.js';
-import { BitrateController, DEFAULT_UPLINK_BUDGET, FixedUplink, checkBitrate, type UplinkEstimator } from './bitrate.js';
+import { BitrateController, FixedUplink, checkBitrate, type UplinkEstimator } from './bitrate.js';
 import { LocalCapture, type MediaDevicesLike } from './capture.js';
+import { MeasuredUplink } from './measuredUplink.js';
 import { SenderTable } from './senders.js';
 import { shouldSendMedia, type SendRule } from './sendPolicy.js';
 import { QualityMonitor, type ConnectionQuality, type QualityEvent } from './stats.js';
@@ -40,9 +41,13 @@ export interface ClassroomMediaOptions {
   mediaDevices?: MediaDevicesLike;
   /** Interval of the `getStats` quality poll and the bitrate refresh. Default 2000 ms; 0 turns it off. */
   statsIntervalMs?: number;
-  /** Fixed uplink budget in bits per second shared among video receivers. Default 2.5 Mbit/s. Ignored with `uplinkEstimator`. */
+  /**
+   * A fixed uplink budget in bits per second shared among video receivers, instead of the measured one. Ignored
+   * with `uplinkEstimator`. Default: none, the budget follows the measured uplink ({@link MeasuredUplink}, which
+   * starts from 2.5 Mbit/s until the first stats poll measures it).
+   */
   uplinkBudget?: number;
-  /** Where the uplink budget comes from instead of a fixed `uplinkBudget` (e.g. an estimate from stats). */
+  /** Where the uplink budget comes from instead (e.g. a {@link MeasuredUplink} with other options). */
   uplinkEstimator?: UplinkEstimator;
   /** No video receiver is capped below this many bits per second. Default 100 kbit/s. */
   minVideoBitrate?: number;
@@ -73,7 +78,8 @@ export class ClassroomMedia extends ObservableV2<ClassroomMediaEvents> {
     super();
     this.options = options;
     this.bitrate = new BitrateController({
-      estimator: options.uplinkEstimator ?? new FixedUplink(options.uplinkBudget ?? DEFAULT_UPLINK_BUDGET),
+      estimator: options.uplinkEstimator
+        ?? (options.uplinkBudget !== undefined ? new FixedUplink(options.uplinkBudget) : new MeasuredUplink()),
       ...(options.minVideoBitrate !== undefined ? { floor: options.minVideoBitrate } : {}),
     });
     this.capture = new LocalCapture(options.mediaDevices);
@@ -128,6 +134,9 @@ export class ClassroomMedia extends ObservableV2<ClassroomMediaEvents> {
     this.bitrate.estimator = estimator;
     void this.bitrate.apply(this.senders);
   }
+
+  /** The total video uplink this peer currently spends, bits per second (measured, or the fixed budget). */
+  uplinkEstimate(): number { return this.bitrate.estimator.estimate(); }
 
   /** The bitrate cap each video receiver currently gets from this peer. */
   perReceiverBitrate(): number { return this.bitrate.perReceiver(this.senders.videoReceivers()); }
@@ -190,7 +199,6 @@ export class ClassroomMedia extends ObservableV2<ClassroomMediaEvents> {
 
   private async poll(): Promise<void> {
     if (this.destroyed) return;
-    await this.bitrate.apply(this.senders);
     for (const [peerId, connection] of this.options.network.mediaConnections()) {
       if (connection.closed || connection.connectionState !== 'connected') continue;
       let report: RTCStatsReport;
@@ -200,5 +208,7 @@ export class ClassroomMedia extends ObservableV2<ClassroomMediaEvents> {
       const quality = this.quality.update(peerId, report);
       if (quality !== null) this.emit('quality', [{ peerId, quality }]);
     }
+    // After the stats, so the caps use this poll's estimate (and pick up connections that settled meanwhile).
+    if (!this.destroyed) await this.bitrate.apply(this.senders);
   }
 }

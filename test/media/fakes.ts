@@ -36,14 +36,25 @@ export class FakeSender {
   maxBitrate: number | undefined;
   setCalls = 0;
   negotiated = true;
+  /** Like Chromium: encodings carry `priority`/`networkPriority` (default 'low' per spec). Off: like @roamhq/wrtc. */
+  supportsPriority = false;
+  priority: RTCPriorityType = 'medium';
+  networkPriority: RTCPriorityType = 'medium';
+  /** Makes setParameters reject when it is handed a priority (an implementation that refuses the fields). */
+  rejectPriority = false;
   constructor(public track: MediaStreamTrack) {}
   getParameters(): RTCRtpSendParameters {
-    const encodings = this.negotiated ? [{ ...(this.maxBitrate !== undefined ? { maxBitrate: this.maxBitrate } : {}) }] : [];
+    const priorities = this.supportsPriority ? { priority: this.priority, networkPriority: this.networkPriority } : {};
+    const encodings = this.negotiated ? [{ ...(this.maxBitrate !== undefined ? { maxBitrate: this.maxBitrate } : {}), ...priorities }] : [];
     return { encodings, transactionId: 'x', codecs: [], headerExtensions: [], rtcp: {} };
   }
   async setParameters(params: RTCRtpSendParameters): Promise<void> {
+    const encoding = params.encodings[0];
+    if (this.rejectPriority && encoding !== undefined && ('priority' in encoding || 'networkPriority' in encoding)) throw new DOMException('unsupported', 'InvalidModificationError');
     this.setCalls++;
-    this.maxBitrate = params.encodings[0]?.maxBitrate;
+    this.maxBitrate = encoding?.maxBitrate;
+    if (this.supportsPriority && encoding?.priority !== undefined) this.priority = encoding.priority;
+    if (this.supportsPriority && encoding?.networkPriority !== undefined) this.networkPriority = encoding.networkPriority;
   }
   async replaceTrack(track: MediaStreamTrack | null): Promise<void> { if (track !== null) this.track = track; }
 }
@@ -126,3 +137,38 @@ export class FakeDevices {
 }
 
 export const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/** What a Chromium stats report of a connection sending video holds, as far as the uplink estimate reads it. */
+export interface VideoStatsShape {
+  /** `availableOutgoingBitrate` of the selected pair; omitted when undefined. */
+  available?: number;
+  /** `fractionLost` the receiver reported for the video. */
+  fractionLost?: number;
+  /** remote-inbound-rtp `roundTripTime`, s. */
+  rtt?: number;
+  /** false: a data-only connection (no outbound video). */
+  video?: boolean;
+  /** true: no transport stat, only a nominated pair (as some implementations report). */
+  noTransport?: boolean;
+}
+
+/** Stats entries like Chromium's: a transport with a selected pair, a stale nominated pair, outbound + remote-inbound video. */
+export function videoStats(shape: VideoStatsShape): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [
+    { id: 'CP1', type: 'candidate-pair', nominated: true, state: 'succeeded', currentRoundTripTime: 0.001,
+      ...(shape.available !== undefined ? { availableOutgoingBitrate: shape.available } : {}) },
+    // Chromium keeps a formerly nominated pair around that is no longer selected (and has no estimate).
+    { id: 'CP0', type: 'candidate-pair', nominated: true, state: 'succeeded', currentRoundTripTime: 0.002, writable: false },
+  ];
+  if (shape.noTransport !== true) out.push({ id: 'T01', type: 'transport', selectedCandidatePairId: 'CP1' });
+  if (shape.video !== false) {
+    out.push({ id: 'OT01V1', type: 'outbound-rtp', kind: 'video', bytesSent: 1000 });
+    out.push({ id: 'RIV1', type: 'remote-inbound-rtp', kind: 'video', packetsLost: 0, fractionLost: shape.fractionLost ?? 0, ...(shape.rtt !== undefined ? { roundTripTime: shape.rtt } : {}) });
+  }
+  return out;
+}
+
+/** The stats entries as an RTCStatsReport (a Map by index, like FakeConnection.getStats). */
+export function statsReport(entries: Array<Record<string, unknown>>): RTCStatsReport {
+  return new Map(entries.map((s, i) => [String(i), s])) as unknown as RTCStatsReport;
+}
