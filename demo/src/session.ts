@@ -138,7 +138,9 @@ export class ClassSession {
     on('participants', (list) => { participants.value = list; });
     on('hands', (queue) => { hands.value = queue; });
     on('stage', (peerId) => { stage.value = peerId; });
-    on('status', (s) => patchStatus({ ...s, pending: s.peers > 0 && s.synced ? 0 : status.value.pending }));
+    // While the browser is offline a peer can still look connected (WebRTC notices the loss only after its consent
+    // checks time out): keep counting then, and clear only once the browser is online and a peer is synced.
+    on('status', (s) => patchStatus({ ...s, pending: s.peers > 0 && s.synced && navigator.onLine ? 0 : status.value.pending }));
     on('removed', () => this.finish('removed'));
     on('ended', () => this.finish('ended'));
     // Board lock, slide and mute requests arrive as signed control changes.
@@ -161,7 +163,7 @@ export class ClassSession {
 
     // "N changes waiting": our own edits while nobody is reachable. Updates from peers and IndexedDB's reload are not local.
     const onUpdate = (_update: Uint8Array, _origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
-      if (transaction.local && status.value.peers === 0) patchStatus({ pending: status.value.pending + 1 });
+      if (transaction.local && (status.value.peers === 0 || !navigator.onLine)) patchStatus({ pending: status.value.pending + 1 });
     };
     this.doc.on('update', onUpdate);
     this.cleanups.push(() => this.doc.off('update', onUpdate));

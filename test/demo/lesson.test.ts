@@ -82,7 +82,7 @@ describe('classroom app (built, served by the relay)', () => {
     await relay?.close();
   });
 
-  it('teacher and two students: join by link, draw, chat, raise hand, stage, offline and back', async () => {
+  it('teacher and two students: join by link, draw, chat, raise hand, stage, slides', async () => {
     // --- teacher starts a class ---
     const { page: teacher } = await newPage();
     await teacher.goto(relay.httpUrl);
@@ -101,16 +101,14 @@ describe('classroom app (built, served by the relay)', () => {
 
     // --- two students join by the link ---
     const students: Page[] = [];
-    const studentContexts: BrowserContext[] = [];
     for (const name of ['Ada', 'Ben']) {
-      const { context, page } = await newPage();
+      const { page } = await newPage();
       await page.goto(link);
       await page.fill('[data-testid=student-name]', name);
       if (name === 'Ada') await page.screenshot({ path: join(ARTIFACTS, '02-join.png') });
       await page.click('[data-testid=join-class]');
       await page.waitForSelector('[data-testid=classroom][data-role=student]');
       students.push(page);
-      studentContexts.push(context);
     }
     const [ada, ben] = students as [Page, Page];
     const all = [teacher, ada, ben];
@@ -157,25 +155,8 @@ describe('classroom app (built, served by the relay)', () => {
     await adaRow.locator('[data-testid=unstage-button]').click();
     await expect.poll(() => ben.locator('[data-testid=tile-stage]').count(), { timeout: 10_000 }).toBe(0);
 
-    // --- Ben goes offline, keeps working, comes back ---
-    const benContext = studentContexts[1] as BrowserContext;
-    await benContext.setOffline(true);
-    await expect.poll(() => ben.getAttribute('[data-testid=status]', 'data-state'), { timeout: 10_000 }).toBe('offline');
-    await ben.fill('[data-testid=chat-input]', 'written while offline');
-    await ben.click('[data-testid=chat-send]');
-    await ben.keyboard.press('Escape');
-    await ben.locator('[data-testid=board-input]').hover();
-    await ben.keyboard.press('p');
-    await draw(ben, [150, 300], [350, 320]);
-    expect(await boardCount(ben)).toBe(2);
-    await ben.screenshot({ path: join(ARTIFACTS, '05-offline-student.png') });
-    await benContext.setOffline(false);
-    for (const p of all) {
-      await expect.poll(() => boardCount(p), { timeout: 20_000 }).toBe(2);
-      await expect.poll(() => p.locator('[data-testid=chat-message]').count(), { timeout: 20_000 }).toBe(2);
-    }
-    await expect.poll(() => ben.getAttribute('[data-testid=status]', 'data-state'), { timeout: 20_000 }).toBe('synced');
-    await teacher.screenshot({ path: join(ARTIFACTS, '06-after-offline-teacher.png') });
+    // Going offline for real (the link down, not Playwright's setOffline, which leaves WebRTC running) is tested
+    // in the network lab: test/lab/appOffline.test.ts.
 
     // --- slides: the teacher imports a PDF; students see it rendered and follow ---
     for (const p of all) await p.click('[data-testid=tab-slides]');
