@@ -28,7 +28,7 @@ export interface LabPage {
   reachedAt: number | null;
   /** Starts watching for {@link reachedAt}. */
   watch(strokes: number, chats: number): void;
-  /** RTCPeerConnection state changes per peer, with ms timestamps (page clock). */
+  /** Connection state changes per peer (with ICE, SCTP and signaling state), ms timestamps (page clock). */
   states: Array<{ peerId: string; state: string; at: number }>;
   chat(text: string): void;
   chatTexts(): string[];
@@ -119,7 +119,21 @@ window.labStart = async (o) => {
       .flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls])),
   };
   providerOf(classroom).on('peer-connection', (_connection, peer) => {
-    providerOf(classroom).connections().get(peer.peerId)?.on('state', (state) => page.states.push({ peerId: peer.peerId, state, at: Date.now() }));
+    const connection = providerOf(classroom).connections().get(peer.peerId);
+    if (connection === undefined) return;
+    // The RTCPeerConnection is read only for diagnostics: ICE, SCTP and signaling state next to each change.
+    const pc = connection.pc as RTCPeerConnection | undefined;
+    const log = (state: string): void => { page.states.push({ peerId: peer.peerId, state, at: Date.now() }); };
+    const detail = (): string => (pc === undefined ? '' : ` (ice ${pc.iceConnectionState}, sctp ${pc.sctp?.state ?? '-'}, ${pc.signalingState})`);
+    connection.on('state', (state) => log(state + detail()));
+    let sctpWatched = false;
+    pc?.addEventListener('signalingstatechange', () => {
+      if (pc.signalingState !== 'stable') log(`signaling ${pc.signalingState}`);
+      const sctp = pc.sctp;
+      if (sctpWatched || sctp === null) return;
+      sctpWatched = true;
+      sctp.addEventListener('statechange', () => log(`sctp ${sctp.state}`));
+    });
   });
   classroom.on('status', (st) => page.statusLog.push({ signaling: st.signaling, peers: st.peers, at: Date.now() }));
   window.addEventListener('online', () => page.onlineLog.push({ online: true, at: Date.now() }));

@@ -14,6 +14,11 @@ import { sleep } from './sh.js';
 const CUT_MS = Number(process.env.LAB_CUT_MS ?? 30_000);
 /** Length of the second cut, during which the relay restarts. */
 const SECOND_CUT_MS = Number(process.env.LAB_SECOND_CUT_MS ?? 20_000);
+/** Issue 12's target, link up → converged. Asserted only with LAB_ASSERT_TARGETS=1 until the provider meets it. */
+const TARGET_MS = 3000;
+const ASSERT_TARGETS = process.env.LAB_ASSERT_TARGETS === '1';
+/** How the link goes down (see LinkControl.down): `carrier` (WiFi drops, default) or `blackhole`. */
+const CUT_KIND = (process.env.LAB_CUT_KIND ?? 'carrier') as 'carrier' | 'blackhole';
 
 let lab: Lab;
 let relay: LabRelay;
@@ -27,15 +32,15 @@ interface Counts { strokes: number; chats: number }
 const counts = (page: Page): Promise<Counts> => page.evaluate(() => ({ strokes: window.lab.strokes(), chats: window.lab.chatTexts().length }));
 const edit = (page: Page, label: string): Promise<void> => page.evaluate((l) => { window.lab.draw(l); window.lab.chat(l); }, label);
 
-/** Edits on `pages` every `everyMs` for `durationMs`; returns how many items (strokes = chats) each made. */
+/** Edits on `pages` every `everyMs` for `durationMs` (at least once); returns how many items (strokes = chats) each made. */
 async function editFor(pages: Map<string, Page>, durationMs: number, everyMs: number, tag: string): Promise<number> {
   let rounds = 0;
   const end = Date.now() + durationMs;
-  while (Date.now() < end) {
+  do {
     for (const [peerId, page] of pages) await edit(page, `${tag} ${peerId} #${rounds}`);
     rounds++;
     await sleep(Math.max(0, Math.min(everyMs, end - Date.now())));
-  }
+  } while (Date.now() < end);
   return rounds;
 }
 
@@ -76,7 +81,7 @@ async function timeline(cls: LabClass, since: number): Promise<string> {
       ...onlineLog.filter((s) => s.at >= since).map((s) => ({ at: s.at, what: `navigator.onLine=${s.online}` })),
     ].sort((a, b) => a.at - b.at);
     // Consecutive duplicates (status fires on every participants change) are folded.
-    const folded = events.filter((e, i) => i === 0 || e.what !== events[i - 1]!.what);
+    const folded = events.filter((e, i) => i === 0 || e.what !== events[i - 1]!.what).slice(0, 60);
     lines.push(`${peerId}: ${folded.map((e) => `+${((e.at - since) / 1000).toFixed(1)}s ${e.what}`).join(', ')}`);
   }
   return lines.join('\n');
@@ -96,7 +101,7 @@ describe('real offline in a class (Chromium in the network lab)', () => {
 
     // Cut 1: s1 goes offline; everyone keeps editing.
     const cut1 = Date.now();
-    await s1.link.down();
+    await s1.link.down(CUT_KIND);
     const rounds1 = await editFor(cls.pages, CUT_MS, 3000, 'cut1');
     expected = { strokes: expected.strokes + 3 * rounds1, chats: expected.chats + 3 * rounds1 };
     // Really offline: s1 has only its own edits, the others lack s1's.
@@ -105,21 +110,25 @@ describe('real offline in a class (Chromium in the network lab)', () => {
     expect(await counts(student2)).toEqual({ strokes: 3 + 2 * rounds1, chats: 3 + 2 * rounds1 });
     const first = await upAndConverge(cls, s1, expected);
     await sleep(1000);
-    console.log(`[lab] cut 1 (${CUT_MS / 1000} s, carrier loss): converged ${first.ms} ms after link up ${JSON.stringify(first.perPeer)}\n${await timeline(cls, cut1)}`);
+    console.log(`[lab] cut 1 (${CUT_MS / 1000} s, ${CUT_KIND}): converged ${first.ms} ms after link up ${JSON.stringify(first.perPeer)}\n${await timeline(cls, cut1)}`);
     for (const page of cls.pages.values()) expect(await counts(page)).toEqual(expected);
+    if (ASSERT_TARGETS) expect(first.ms, 'cut 1: link up → converged').toBeLessThanOrEqual(TARGET_MS);
 
     // Cut 2: s1 offline again and the relay restarts meanwhile (it forgets every topic and subscriber).
     await waitUntil(async () => (await student1.evaluate(() => window.lab.linked())).includes('t'), 's1 linked again', 30_000, 250);
     const cut2 = Date.now();
-    await s1.link.down();
+    await s1.link.down(CUT_KIND);
     await sleep(2000);
+    const restartStarted = Date.now();
     await relay.restart();
+    console.log(`[lab] relay restarted in ${Date.now() - restartStarted} ms`);
     const rounds2 = await editFor(cls.pages, Math.max(0, SECOND_CUT_MS - (Date.now() - cut2)), 3000, 'cut2');
     expected = { strokes: expected.strokes + 3 * rounds2, chats: expected.chats + 3 * rounds2 };
     const second = await upAndConverge(cls, s1, expected);
     await sleep(1000);
-    console.log(`[lab] cut 2 (${SECOND_CUT_MS / 1000} s, relay restarted during the cut): converged ${second.ms} ms after link up ${JSON.stringify(second.perPeer)}\n${await timeline(cls, cut2)}`);
+    console.log(`[lab] cut 2 (${SECOND_CUT_MS / 1000} s, ${CUT_KIND}, relay restarted during the cut): converged ${second.ms} ms after link up ${JSON.stringify(second.perPeer)}\n${await timeline(cls, cut2)}`);
     for (const page of cls.pages.values()) expect(await counts(page)).toEqual(expected);
+    if (ASSERT_TARGETS) expect(second.ms, 'cut 2: link up → converged').toBeLessThanOrEqual(TARGET_MS);
     // Signaling is back everywhere after the restart.
     for (const page of cls.pages.values()) await page.waitForFunction(() => window.lab.classroom.status().signaling === 'connected', undefined, { timeout: 30_000 });
     await cls.close();
