@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../helpers/processes.js';
 import {
-  APP_ORIGIN, appCopy, chat, draw, launchAppChromium, pendingOf, reachedAt, serveAppOffline, startAppRelay, viewOf, watchFor,
+  APP_ORIGIN, appCopy, chat, draw, launchAppChromium, peerConnectionLog, pendingOf, reachedAt, recordPeerConnections, serveAppOffline, startAppRelay, viewOf, watchFor,
 } from './appPages.js';
 import { Lab, type LabHost } from './lab.js';
 import { startCoturn } from './services.js';
@@ -24,6 +24,7 @@ interface Counts { strokes: number; chats: number }
 /** Opens a page of the app in a fresh context of `browser`; page errors go to the log. */
 async function openApp(browser: Browser, url: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: VIEWPORT });
+  await recordPeerConnections(context);
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error('page error:', err.message));
   await page.goto(url);
@@ -55,7 +56,7 @@ async function untilOffline(page: Page, downAt: number): Promise<number> {
 }
 
 /** Link up, then the time until every page's DOM shows `expected` (each page stamps the moment itself). */
-async function upAndConverge(pages: Map<string, Page>, host: LabHost, expected: Counts): Promise<{ ms: number; perPeer: Record<string, number> }> {
+async function upAndConverge(pages: Map<string, Page>, host: LabHost, expected: Counts): Promise<{ ms: number; upAt: number; perPeer: Record<string, number> }> {
   for (const page of pages.values()) await watchFor(page, expected.strokes, expected.chats);
   await host.link.up();
   const upAt = Date.now();
@@ -74,7 +75,14 @@ async function upAndConverge(pages: Map<string, Page>, host: LabHost, expected: 
     for (const [name, page] of pages) detail[name] = await viewOf(page);
     throw new Error(`${(error as Error).message}; expected ${JSON.stringify(expected)}, have ${JSON.stringify(detail)}`);
   }
-  return { ms: Math.max(...Object.values(perPeer)), perPeer };
+  return { ms: Math.max(...Object.values(perPeer)), upAt, perPeer };
+}
+
+/** Peer-connection state changes of every page since `since` (link down), for the log. */
+async function pcTimeline(pages: Map<string, Page>, since: number): Promise<string> {
+  const lines: string[] = [];
+  for (const [name, page] of pages) lines.push(`  ${name}: ${await peerConnectionLog(page, since)}`);
+  return `peer connections since link down:\n${lines.join('\n')}`;
 }
 
 /** Strokes at distinct places, so each is a separate item a user would see. */
@@ -141,8 +149,8 @@ describe('real offline in the classroom app (Chromium in the network lab)', () =
       for (const page of [teacher, ben]) expect(await viewOf(page)).toMatchObject({ strokes: 1 + 4, chats: 1 + 1 });
       await sleep(Math.max(0, CUT_MS - (Date.now() - down1)));
       const first = await upAndConverge(pages, hosts.ada, expected);
-      console.log(`[lab app] cut 1 (${CUT_MS / 1000} s, carrier loss): link up → converged in ${first.ms} ms ${JSON.stringify(first.perPeer)}; `
-        + `navigator events on Ada: ${JSON.stringify(await onlineLog(ada))}`);
+      console.log(`[lab app] cut 1 (${CUT_MS / 1000} s, carrier loss): link up → converged in ${first.ms} ms ${JSON.stringify(first.perPeer)} (link up at +${((first.upAt - down1) / 1000).toFixed(1)}s); `
+        + `navigator events on Ada: ${JSON.stringify(await onlineLog(ada))}\n${await pcTimeline(pages, down1)}`);
       await waitUntil(async () => (await viewOf(ada)).state === 'synced', 'Ada\'s status bar back to synced', 30_000, 100);
       for (const page of pages.values()) expect(await viewOf(page)).toMatchObject(expected);
 
@@ -171,8 +179,8 @@ describe('real offline in the classroom app (Chromium in the network lab)', () =
       await sleep(Math.max(0, CUT_MS - (Date.now() - down2)));
       const second = await upAndConverge(pages, hosts.ada, expected);
       await stopServing();
-      console.log(`[lab app] cut 2 (${CUT_MS / 1000} s, page reloaded while offline): link up → converged in ${second.ms} ms ${JSON.stringify(second.perPeer)}; `
-        + `navigator events on Ada after the reload: ${JSON.stringify(await onlineLog(ada))}`);
+      console.log(`[lab app] cut 2 (${CUT_MS / 1000} s, page reloaded while offline): link up → converged in ${second.ms} ms ${JSON.stringify(second.perPeer)} (link up at +${((second.upAt - down2) / 1000).toFixed(1)}s); `
+        + `navigator events on Ada after the reload: ${JSON.stringify(await onlineLog(ada))}\n${await pcTimeline(pages, down2)}`);
       await waitUntil(async () => (await viewOf(ada)).state === 'synced', 'Ada\'s status bar back to synced', 30_000, 100);
       for (const page of pages.values()) expect(await viewOf(page)).toMatchObject(expected);
     } finally {

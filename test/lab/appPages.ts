@@ -149,3 +149,32 @@ export async function chat(page: Page, text: string): Promise<void> {
   await page.click('[data-testid=chat-send]');
   await page.keyboard.press('Escape');
 }
+
+/**
+ * Records every RTCPeerConnection's state changes in the page (window.__pcLog), installed before the app loads. Only
+ * observation, for the log: why convergence after a cut took as long as it did (a surviving connection, or a new one).
+ */
+export async function recordPeerConnections(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const w = window as unknown as { __pcLog: string[]; RTCPeerConnection: typeof RTCPeerConnection };
+    w.__pcLog = [];
+    const Original = w.RTCPeerConnection;
+    let n = 0;
+    w.RTCPeerConnection = class extends Original {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        const id = ++n;
+        w.__pcLog.push(`${Date.now()} pc${id} new`);
+        this.addEventListener('connectionstatechange', () => w.__pcLog.push(`${Date.now()} pc${id} ${this.connectionState}`));
+        this.addEventListener('iceconnectionstatechange', () => w.__pcLog.push(`${Date.now()} pc${id} ice=${this.iceConnectionState}`));
+      }
+    };
+  });
+}
+
+/** The page's peer-connection log since `since` (ms, test clock), as "+12.3s pc1 connected". */
+export async function peerConnectionLog(page: Page, since: number): Promise<string> {
+  const log = await page.evaluate(() => (window as unknown as { __pcLog?: string[] }).__pcLog ?? []);
+  return log.map((line) => line.split(' ')).filter(([at]) => Number(at) >= since)
+    .map(([at, ...rest]) => `+${((Number(at) - since) / 1000).toFixed(1)}s ${rest.join(' ')}`).join(', ');
+}
