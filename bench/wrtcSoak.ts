@@ -21,8 +21,8 @@ export type SoakImpl = 'wrtc' | 'node-datachannel';
 const IMPLS: readonly SoakImpl[] = ['wrtc', 'node-datachannel'];
 
 /** When a cycle closes its pair. */
-type Phase = 'before-offer' | 'mid-negotiation' | 'after-connect';
-const PHASES: readonly Phase[] = ['before-offer', 'mid-negotiation', 'after-connect'];
+type Phase = 'before-offer' | 'mid-negotiation' | 'in-callback' | 'after-connect';
+const PHASES: readonly Phase[] = ['before-offer', 'mid-negotiation', 'in-callback', 'after-connect'];
 
 /** One implementation's result. */
 export interface SoakResult {
@@ -111,6 +111,25 @@ async function cycle(Ctor: PeerConnectionCtor, random: () => number, phase: Phas
       // Close either after the chosen step or racing it.
       if (random() < 0.5) await negotiate;
       else await sleep(Math.floor(random() * 4));
+    } else if (phase === 'in-callback') {
+      // Close from inside the implementation's own event callbacks (a candidate, a state change, the channel
+      // arriving): what a peer does when it learns mid-event that the other side is gone.
+      const which = Math.floor(random() * 3);
+      const closedInside = new Promise<void>((resolve) => {
+        const closeNow = (): void => { a.close(); b.close(); resolve(); };
+        if (which === 0) b.onicecandidate = () => closeNow();
+        else if (which === 1) a.onconnectionstatechange = () => { if (a.connectionState === 'connecting' || a.connectionState === 'connected') closeNow(); };
+        else b.ondatachannel = () => closeNow();
+      });
+      const negotiate = (async () => {
+        const offer = await a.createOffer();
+        await a.setLocalDescription(offer);
+        await b.setRemoteDescription(offer);
+        const answer = await b.createAnswer();
+        await b.setLocalDescription(answer);
+        await a.setRemoteDescription(answer);
+      })().catch(ignore);
+      await Promise.race([closedInside, negotiate.then(() => sleep(3000))]);
     } else {
       const offer = await a.createOffer();
       await a.setLocalDescription(offer);
