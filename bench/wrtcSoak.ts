@@ -4,7 +4,7 @@
  *
  * Each cycle opens two RTCPeerConnections in one process, wires offer/answer/candidates directly and closes them
  * at a random moment: before the offer, in the middle of negotiation (after some of the offer/answer/candidate
- * steps), or after the data channel opened. Either side may close first, the other a few ms later or not before
+ * steps), from inside the implementation's own callbacks, or after the data channel opened. Either side may close first, the other a few ms later or not before
  * the next cycle starts. Cycles run in child processes of `--batch` cycles each, so a native crash (exit by a
  * signal) is counted and the run goes on in a fresh child; each child's exit is itself a chance to crash, with its
  * last pair sometimes still open.
