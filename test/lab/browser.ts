@@ -2,7 +2,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { bundleForBrowser } from '../helpers/browserBundle.js';
+import { build } from 'esbuild';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.js';
 import type { Lab, LabHost } from './lab.js';
 import { tool } from './sh.js';
@@ -27,9 +27,19 @@ export async function launchChromiumIn(lab: Lab, host: LabHost): Promise<Browser
  */
 const ORIGIN = 'http://localhost';
 
+let pageScript: Promise<string> | undefined;
+/** test/lab/labPage.ts as one browser module, built once per process (no source map: a loaded machine parses it faster). */
+function labPageScript(): Promise<string> {
+  pageScript ??= build({
+    entryPoints: ['test/lab/labPage.ts'], bundle: true, format: 'esm', platform: 'browser', target: 'chrome120',
+    write: false, logLevel: 'silent',
+  }).then((result) => result.outputFiles[0]!.text);
+  return pageScript;
+}
+
 /** Opens a page that can run a Classroom (`window.labStart`), in a fresh context of `browser`. */
 export async function openLabPage(browser: Browser): Promise<Page> {
-  const script = await bundleForBrowser('test/lab/labPage.ts');
+  const script = await labPageScript();
   const context = await browser.newContext();
   await context.route(`${ORIGIN}/**`, (route) => {
     const path = new URL(route.request().url()).pathname;
@@ -38,8 +48,9 @@ export async function openLabPage(browser: Browser): Promise<Page> {
   });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('lab page error', e));
-  await page.goto(`${ORIGIN}/`);
-  await page.waitForFunction(() => typeof window.labStart === 'function');
+  // Generous timeouts: several Chromiums start at once on a 2-core machine that others share.
+  await page.goto(`${ORIGIN}/`, { timeout: 90_000 });
+  await page.waitForFunction(() => typeof window.labStart === 'function', undefined, { timeout: 90_000 });
   return page;
 }
 
