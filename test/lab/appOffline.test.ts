@@ -58,8 +58,9 @@ async function untilOffline(page: Page, downAt: number): Promise<number> {
 /** Link up, then the time until every page's DOM shows `expected` (each page stamps the moment itself). */
 async function upAndConverge(pages: Map<string, Page>, host: LabHost, expected: Counts): Promise<{ ms: number; upAt: number; perPeer: Record<string, number> }> {
   for (const page of pages.values()) await watchFor(page, expected.strokes, expected.chats);
-  await host.link.up();
+  // Stamped before the `ip` commands run (they can take a while on a loaded machine): the figure errs long, not short.
   const upAt = Date.now();
+  await host.link.up();
   const perPeer: Record<string, number> = {};
   try {
     await waitUntil(async () => {
