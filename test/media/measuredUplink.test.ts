@@ -69,6 +69,27 @@ describe('MeasuredUplink', () => {
     expect(uplink.estimate()).toBeCloseTo(3_000_000, -3);
   });
 
+  it('rises slowly around the level where it last fell sharply, and forgets that level once well past it', () => {
+    const c = clock();
+    const uplink = new MeasuredUplink({ headroom: 1, maxIncreasePerSecond: 0.5, probeIncreasePerSecond: 0.05, now: c.now });
+    const a = new FakeConnection('a');
+    uplink.observe(a, report({ available: 1_000_000 }));
+    c.advance(1000);
+    uplink.observe(a, report({ available: 600_000 })); // the controller probed past the link and fell back
+    expect(uplink.estimate()).toBe(600_000);
+    c.advance(1000);
+    uplink.observe(a, report({ available: 2_000_000 })); // fast again, but only up to 90 % of the old level
+    expect(uplink.estimate()).toBe(900_000);
+    c.advance(1000);
+    uplink.observe(a, report({ available: 2_000_000 }));
+    expect(uplink.estimate()).toBe(945_000); // 5 %/s near it
+    for (let i = 0; i < 4; i++) { c.advance(1000); uplink.observe(a, report({ available: 2_000_000 })); }
+    expect(uplink.estimate()).toBeCloseTo(1_148_653, -1); // past 110 %: the ceiling is forgotten
+    c.advance(1000);
+    uplink.observe(a, report({ available: 2_000_000 }));
+    expect(uplink.estimate()).toBeCloseTo(1_722_980, -1);
+  });
+
   it('brakes a connection whose receiver reports loss or a high round-trip time', () => {
     const { now } = clock();
     const lossy = new MeasuredUplink({ headroom: 1, now });
@@ -119,6 +140,7 @@ describe('MeasuredUplink', () => {
     expect(() => new MeasuredUplink({ headroom: 1.5 })).toThrow(MediaError);
     expect(() => new MeasuredUplink({ initial: -1 })).toThrow(MediaError);
     expect(() => new MeasuredUplink({ staleMs: Number.NaN })).toThrow(MediaError);
+    expect(() => new MeasuredUplink({ probeIncreasePerSecond: 2 })).toThrow(MediaError);
     try { new MeasuredUplink({ maxIncreasePerSecond: -0.1 }); } catch (e) { expect((e as MediaError).code).toBe('invalid-argument'); }
   });
 });
