@@ -9,6 +9,7 @@ import { meshTopology, type PeerInfo, type Topology } from '../topology/index.js
 import { PeerConnection, type RtcImplementation } from '../transport/peerConnection.js';
 import type { ReconnectPolicy } from '../transport/relaySocket.js';
 import { SignalingClient, type SignalingError, type SignalingStatus, type WebSocketConstructorLike } from '../transport/signalingClient.js';
+import { NetworkRecovery } from './recovery.js';
 import type { ChannelHandler, ClassNetwork, ClassNetworkEvents, MediaConnection, NetworkChannel, NetworkError } from './network.js';
 
 /** Options for {@link PeerclassProvider}. */
@@ -100,6 +101,13 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
   private readonly relayIceServers = new Map<SignalingClient, IceServerConfig[]>();
   private readonly reconnectTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly forgetTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Peers whose connection sent a signal while no relay was connected (the signal is gone; the relay does not queue). */
+  private readonly recovery: NetworkRecovery = new NetworkRecovery({
+    connection: (peerId) => this.connectionsByPeer.get(peerId),
+    signalingClients: () => this.signalingClients,
+    redialNow: () => this.redialNow(),
+    log: (reason) => this.options.log?.(reason),
+  });
   private reachable = new Set<string>();
   private destroyed = false;
 
@@ -176,16 +184,18 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
         token: this.options.token, info: this.announcement(),
         ...(this.options.reconnectPolicy !== undefined ? { reconnectPolicy: this.options.reconnectPolicy } : {}),
       });
-      client.on('status', () => this.emit('status', [{ status: this.aggregateStatus() }]));
-      client.on('announce', (peerId, info) => this.onAnnounce(peerId, info));
+      client.on('status', (status) => {
+        if (status === 'connected' && !this.destroyed) this.recovery.relayConnected();
+        this.emit('status', [{ status: this.aggregateStatus() }]);
+      });
+      client.on('announce', (peerId, info, broadcast) => this.onAnnounce(peerId, info, broadcast));
       client.on('signal', (from, data) => this.onSignal(from, data));
       client.on('ice-servers', (servers) => this.relayIceServers.set(client, servers));
       client.on('error', (error) => this.emit('error', [error]));
       this.signalingClients.push(client);
       client.connect();
     }
-    // The browser tells us when the network is back: reconnect then instead of waiting out a backoff.
-    globalThis.addEventListener?.('online', this.onOnline);
+    this.recovery.listen();
   }
 
   /**
@@ -193,14 +203,16 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
    * sockets reconnect now (one that looks open is probed first), and wanted peers are redialled without waiting.
    */
   networkChanged(): void {
+    if (!this.destroyed) this.recovery.networkChanged();
+  }
+
+  /** Redials every wanted peer without a connection now, dropping pending redial timers. */
+  private redialNow(): void {
     if (this.destroyed) return;
-    for (const client of this.signalingClients) client.reconnectNow();
     for (const timer of this.reconnectTimers.values()) clearTimeout(timer);
     this.reconnectTimers.clear();
     this.refreshTopology();
   }
-
-  private readonly onOnline = (): void => this.networkChanged();
 
   /** Replaces the topology (e.g. mesh → classroom) and reconnects accordingly. */
   setTopology(topology: Topology): void {
@@ -228,7 +240,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     if (this.destroyed) return;
     this.destroyed = true;
     this.doc.off('destroy', this.onDocDestroy);
-    globalThis.removeEventListener?.('online', this.onOnline);
+    this.recovery.stop();
     for (const timer of this.reconnectTimers.values()) clearTimeout(timer);
     for (const timer of this.forgetTimers.values()) clearTimeout(timer);
     // Tell the class we left while links are still up (the engine flushes the null state on destroy), then tear down.
@@ -258,9 +270,10 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     return statuses.includes('connecting') ? 'connecting' : 'disconnected';
   }
 
-  private onAnnounce(peerId: string, info: unknown): void {
+  private onAnnounce(peerId: string, info: unknown, broadcast = false): void {
     if (peerId === this.peerId || this.destroyed) return;
     this.cancelForget(peerId);
+    this.recovery.announced(peerId, broadcast);
     const announced = { peerId, ...decodeAnnouncement(info) };
     const verify = this.options.verifyPeer;
     if (verify === undefined) {
@@ -308,10 +321,18 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     const connection = new PeerConnection({
       localId: this.peerId, remoteId: peerId, rtc: this.rtc, iceServers: this.iceServers(),
       iceTransportPolicy: this.options.iceTransportPolicy, log: this.options.log,
-      sendSignal: (data) => { for (const client of this.signalingClients) client.publishSignal(peerId, data); },
+      sendSignal: (data) => {
+        let sent = false;
+        for (const client of this.signalingClients) {
+          if (client.status === 'connected') sent = true;
+          client.publishSignal(peerId, data);
+        }
+        this.recovery.signalled(peerId, sent);
+      },
     });
     this.connectionsByPeer.set(peerId, connection);
-    connection.on('link', (link) => { this.cancelForget(peerId); this.#engine.addLink(link); this.emitPeers(); });
+    this.recovery.opened(connection);
+    connection.on('link', (link) => { this.recovery.linked(peerId); this.cancelForget(peerId); this.#engine.addLink(link); this.emitPeers(); });
     connection.on('closed', () => {
       if (this.connectionsByPeer.get(peerId) !== connection) return;
       this.connectionsByPeer.delete(peerId);

@@ -224,19 +224,13 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   }
 
   /** The RTCPeerConnection's connection state. */
-  get connectionState(): RTCPeerConnectionState {
-    return this.closedFlag ? 'closed' : this.pc.connectionState;
-  }
+  get connectionState(): RTCPeerConnectionState { return this.closedFlag ? 'closed' : this.pc.connectionState; }
 
   /** The RTCPeerConnection's signaling state. */
-  get signalingState(): RTCSignalingState {
-    return this.pc.signalingState;
-  }
+  get signalingState(): RTCSignalingState { return this.pc.signalingState; }
 
   /** The connection's WebRTC statistics. */
-  getStats(): Promise<RTCStatsReport> {
-    return this.pc.getStats();
-  }
+  getStats(): Promise<RTCStatsReport> { return this.pc.getStats(); }
 
   /** Subscribes to remote tracks; returns an unsubscribe function. */
   onTrack(handler: (event: { track: MediaStreamTrack; streams: readonly MediaStream[] }) => void): () => void {
@@ -248,6 +242,14 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   onClosed(handler: () => void): () => void {
     this.on('closed', handler);
     return () => this.off('closed', handler);
+  }
+
+  /** Our last offer may be lost (sent while the relays were down): roll it back and offer again, or it blocks renegotiation. */
+  retryNegotiation(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.pc.signalingState === 'have-local-offer' && !this.closedFlag) await this.pc.setLocalDescription({ type: 'rollback' });
+      await this.negotiate();
+    }, 'renegotiation');
   }
 
   /** Closes the link and the connection; emits `closed` once. */

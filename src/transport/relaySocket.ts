@@ -178,9 +178,15 @@ export class RelaySocket extends ObservableV2<RelaySocketEvents> {
    * answers within `probeTimeoutMs`, drops the connection (after a network change it is often dead without
    * knowing it) and connects again at once. Connecting, or never asked to connect: nothing to do.
    */
-  reconnectNow(): void {
+  reconnectNow(options: { probe?: boolean } = {}): void {
     if (this.destroyed || !this.shouldConnect) return;
     const ws = this.ws;
+    if (ws !== null && options.probe === false && this.currentStatus === 'connected') {
+      // The caller knows the network was gone (an `offline` event): a socket that looks open is stale, do not wait on a probe.
+      this.drop(ws, 'network was offline');
+      this.reconnectNow();
+      return;
+    }
     if (ws === null) {
       this.clearReconnectTimer();
       this.openFresh();

@@ -31,8 +31,8 @@ export interface SignalingError {
 /** Events of {@link SignalingClient}. */
 export interface SignalingClientEvents {
   status: (status: SignalingStatus) => void;
-  /** A peer joined the room, re-announced itself, or replied to our announce. */
-  announce: (peerId: string, info: unknown) => void;
+  /** A peer joined the room, re-announced itself, or replied to our announce; `broadcast` is true when it told the whole room (it just joined or reconnected). */
+  announce: (peerId: string, info: unknown, broadcast: boolean) => void;
   /** A signal (SDP/ICE) addressed to us. */
   signal: (from: string, data: unknown) => void;
   /** The relay's STUN/TURN servers. */
@@ -146,10 +146,11 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
 
   /**
    * Skips the reconnect wait: call it when the network is back (browser `online` event). See
-   * {@link RelaySocket.reconnectNow}: a connection that looks open is probed and replaced if it does not answer.
+   * {@link RelaySocket.reconnectNow}: a connection that looks open is probed and replaced if it does not answer, or
+   * replaced at once with `probe: false` (the network is known to have been offline).
    */
-  reconnectNow(): void {
-    this.socket.reconnectNow();
+  reconnectNow(options: { probe?: boolean } = {}): void {
+    this.socket.reconnectNow(options);
   }
 
   /** Sends a signal (SDP/ICE) to one peer. Dropped while not connected: negotiation restarts on reconnect. */
@@ -254,7 +255,7 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
     if (payload.from !== from) return;
     if (payload.kind === 'announce') {
       if (payload.to !== undefined && payload.to !== this.peerId) return;
-      this.emit('announce', [from, payload.info]);
+      this.emit('announce', [from, payload.info, payload.to === undefined]);
       // A broadcast announce comes from a newcomer (or a reconnect): answer so it learns about us too.
       if (payload.to === undefined) this.publish({ kind: 'announce', from: this.peerId, info: this.info, to: from });
     } else if (payload.to === this.peerId) {

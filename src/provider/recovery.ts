@@ -1,0 +1,103 @@
+import type { PeerConnection } from '../transport/peerConnection.js';
+import type { SignalingClient } from '../transport/signalingClient.js';
+
+/** A connection younger than this is still negotiating, not stale. */
+const STALE_NEGOTIATION_MS = 3000;
+
+/** What {@link NetworkRecovery} needs of its provider. */
+export interface RecoveryHost {
+  connection(peerId: string): PeerConnection | undefined;
+  signalingClients(): readonly SignalingClient[];
+  /** Drops pending redial timers and redials every wanted peer that has no connection, now. */
+  redialNow(): void;
+  log?: (reason: string) => void;
+}
+
+/**
+ * Gets a room going again fast after a network cut, instead of waiting out backoffs and connect timeouts:
+ * - the browser's `online` event reconnects relay sockets now (after a real `offline`, without first probing a socket
+ *   that only looks open) and redials wanted peers;
+ * - a negotiation whose signals were sent while every relay was down (the relay does not queue) starts over when a
+ *   relay is back: a connection that is not up is replaced, one whose ICE came back on its own offers again;
+ * - a known peer that announces itself to the whole room has just (re)connected to a relay, so what we signalled it
+ *   meanwhile is lost: a connection to it that is neither up nor freshly opened is replaced.
+ */
+export class NetworkRecovery {
+  readonly #host: RecoveryHost;
+  /** Peers whose connection sent a signal while no relay was connected. */
+  readonly #lostSignals = new Set<string>();
+  readonly #openedAt = new WeakMap<PeerConnection, number>();
+  #wentOffline = false;
+  #listening = false;
+
+  constructor(host: RecoveryHost) {
+    this.#host = host;
+  }
+
+  /** Starts listening to the browser's `online` / `offline` events (a no-op where there are none, e.g. Node). */
+  listen(): void {
+    if (this.#listening) return;
+    this.#listening = true;
+    globalThis.addEventListener?.('online', this.#onOnline);
+    globalThis.addEventListener?.('offline', this.#onOffline);
+  }
+
+  /** Stops listening. */
+  stop(): void {
+    this.#listening = false;
+    globalThis.removeEventListener?.('online', this.#onOnline);
+    globalThis.removeEventListener?.('offline', this.#onOffline);
+  }
+
+  /** A connection to `peerId` was opened. */
+  opened(connection: PeerConnection): void {
+    this.#openedAt.set(connection, Date.now());
+  }
+
+  /** A signal to `peerId` went out; `delivered` is false when no relay was connected to carry it. */
+  signalled(peerId: string, delivered: boolean): void {
+    if (!delivered) this.#lostSignals.add(peerId);
+  }
+
+  /** The data link to `peerId` is open: nothing of its negotiation is missing any more. */
+  linked(peerId: string): void {
+    this.#lostSignals.delete(peerId);
+  }
+
+  /** See {@link PeerclassProvider.networkChanged}. */
+  networkChanged(): void {
+    const probe = !this.#wentOffline;
+    this.#wentOffline = false;
+    for (const client of this.#host.signalingClients()) client.reconnectNow({ probe });
+    this.#host.redialNow();
+  }
+
+  /** A relay connection is (back) up. */
+  relayConnected(): void {
+    if (this.#lostSignals.size === 0) return;
+    const lost = [...this.#lostSignals];
+    this.#lostSignals.clear();
+    for (const peerId of lost) {
+      const connection = this.#host.connection(peerId);
+      if (connection === undefined) continue;
+      if (connection.connectionState === 'connected') void connection.retryNegotiation();
+      else connection.close();
+    }
+    this.#host.redialNow();
+  }
+
+  /** `peerId` announced itself; `broadcast` when to the whole room (it just joined or reconnected to a relay). */
+  announced(peerId: string, broadcast: boolean): void {
+    if (!broadcast) return;
+    const connection = this.#host.connection(peerId);
+    if (connection === undefined || connection.connectionState === 'connected') return;
+    // Several relays deliver the same announce moments apart, and a fresh connection may be answering this one.
+    if (Date.now() - (this.#openedAt.get(connection) ?? 0) < STALE_NEGOTIATION_MS) return;
+    this.#host.log?.(`${peerId} re-announced while our connection to it was ${connection.connectionState}: redialling`);
+    connection.close();
+    queueMicrotask(() => this.#host.redialNow());
+  }
+
+  readonly #onOnline = (): void => this.networkChanged();
+  readonly #onOffline = (): void => { this.#wentOffline = true; };
+}
