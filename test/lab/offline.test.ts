@@ -14,9 +14,12 @@ import { sleep } from './sh.js';
 const CUT_MS = Number(process.env.LAB_CUT_MS ?? 30_000);
 /** Length of the second cut, during which the relay restarts. */
 const SECOND_CUT_MS = Number(process.env.LAB_SECOND_CUT_MS ?? 20_000);
-/** Issue 12's target, link up → converged. Asserted only with LAB_ASSERT_TARGETS=1 until the provider meets it. */
-const TARGET_MS = 3000;
-const ASSERT_TARGETS = process.env.LAB_ASSERT_TARGETS === '1';
+/**
+ * Link up → converged. Issue 12's target is 3 s, met on this machine (1.7 s / 2.7 s under load); the suite asserts a
+ * bound that still catches the old failure mode (a negotiation lost in the cut waiting out the 20 s connect timeout)
+ * without failing on a loaded machine. LAB_ASSERT_TARGETS=1 asserts the 3 s target itself.
+ */
+const TARGET_MS = process.env.LAB_ASSERT_TARGETS === '1' ? 3000 : 10_000;
 /** How the link goes down (see LinkControl.down): `carrier` (WiFi drops, default) or `blackhole`. */
 const CUT_KIND = (process.env.LAB_CUT_KIND ?? 'carrier') as 'carrier' | 'blackhole';
 
@@ -112,7 +115,7 @@ describe('real offline in a class (Chromium in the network lab)', () => {
     await sleep(1000);
     console.log(`[lab] cut 1 (${CUT_MS / 1000} s, ${CUT_KIND}): converged ${first.ms} ms after link up ${JSON.stringify(first.perPeer)}\n${await timeline(cls, cut1)}`);
     for (const page of cls.pages.values()) expect(await counts(page)).toEqual(expected);
-    if (ASSERT_TARGETS) expect(first.ms, 'cut 1: link up → converged').toBeLessThanOrEqual(TARGET_MS);
+    expect(first.ms, 'cut 1: link up → converged').toBeLessThanOrEqual(TARGET_MS);
 
     // Cut 2: s1 offline again and the relay restarts meanwhile (it forgets every topic and subscriber).
     await waitUntil(async () => (await student1.evaluate(() => window.lab.linked())).includes('t'), 's1 linked again', 30_000, 250);
@@ -128,7 +131,7 @@ describe('real offline in a class (Chromium in the network lab)', () => {
     await sleep(1000);
     console.log(`[lab] cut 2 (${SECOND_CUT_MS / 1000} s, ${CUT_KIND}, relay restarted during the cut): converged ${second.ms} ms after link up ${JSON.stringify(second.perPeer)}\n${await timeline(cls, cut2)}`);
     for (const page of cls.pages.values()) expect(await counts(page)).toEqual(expected);
-    if (ASSERT_TARGETS) expect(second.ms, 'cut 2: link up → converged').toBeLessThanOrEqual(TARGET_MS);
+    expect(second.ms, 'cut 2: link up → converged').toBeLessThanOrEqual(TARGET_MS);
     // Signaling is back everywhere after the restart.
     for (const page of cls.pages.values()) await page.waitForFunction(() => window.lab.classroom.status().signaling === 'connected', undefined, { timeout: 30_000 });
     await cls.close();
