@@ -125,7 +125,8 @@ window.thinStart = async (o) => {
     },
     dataChannelPriority() {
       const link = [...providerOf(classroom).connections().values()].find((c) => c.link !== null)?.link;
-      const priority = (link?.channel as (RTCDataChannel & { priority?: string }) | undefined)?.priority;
+      const channel = link !== null && link !== undefined && 'channel' in link ? (link.channel as RTCDataChannel & { priority?: unknown }) : undefined;
+      const priority = channel?.priority;
       return typeof priority === 'string' ? priority : null;
     },
   };
