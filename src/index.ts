@@ -69,7 +69,7 @@ export { createClassDoc, historyType, takeSnapshot } from './doctypes/replay.js'
 export type { BoardHistory, HistoryEvents, HistoryMark } from './doctypes/replay.js';
 
 // Media.
-export { ClassroomMedia, MediaError } from './media/index.js';
+export { ClassroomMedia, MeasuredUplink, MediaError } from './media/index.js';
 export type {
   ClassroomMediaEvents, ConnectionQuality, MediaErrorCode, MediaKind, QualityEvent, SendRule, TrackSubscribedEvent,
   TrackUnsubscribedEvent, UplinkEstimator,

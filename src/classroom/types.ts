@@ -36,7 +36,10 @@ export interface ClassroomOptions {
   doc?: Y.Doc;
   /** `getUserMedia`/`getDisplayMedia` source; default `navigator.mediaDevices`. */
   mediaDevices?: Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'>;
-  /** Teacher uplink budget for video, bits per second. */
+  /**
+   * A fixed teacher uplink budget for video, bits per second. Default: none — the budget follows the measured uplink
+   * (`availableOutgoingBitrate` of each connection, see `MeasuredUplink`), never below a floor per receiver.
+   */
   uplinkBudget?: number;
   /** Receives reasons for dropped or ignored peer input. */
   log?: (reason: string) => void;

@@ -318,6 +318,9 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
   private openConnection(peerId: string): PeerConnection {
     const pending = this.reconnectTimers.get(peerId);
     if (pending !== undefined) { clearTimeout(pending); this.reconnectTimers.delete(peerId); }
+    // The constructor may signal (a polite side's hello) before `connection` exists: remember a loss until it does.
+    let created: PeerConnection | undefined;
+    let lostBeforeCreated = false;
     const connection = new PeerConnection({
       localId: this.peerId, remoteId: peerId, rtc: this.rtc, iceServers: this.iceServers(),
       iceTransportPolicy: this.options.iceTransportPolicy, log: this.options.log,
@@ -327,12 +330,15 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
           if (client.status === 'connected') sent = true;
           client.publishSignal(peerId, data);
         }
-        this.recovery.signalled(peerId, sent);
+        if (created !== undefined) this.recovery.signalled(created, sent);
+        else if (!sent) lostBeforeCreated = true;
       },
     });
+    created = connection;
     this.connectionsByPeer.set(peerId, connection);
     this.recovery.opened(connection);
-    connection.on('link', (link) => { this.recovery.linked(peerId); this.cancelForget(peerId); this.#engine.addLink(link); this.emitPeers(); });
+    if (lostBeforeCreated) this.recovery.signalled(connection, false);
+    connection.on('link', (link) => { this.recovery.linked(connection); this.cancelForget(peerId); this.#engine.addLink(link); this.emitPeers(); });
     connection.on('closed', () => {
       if (this.connectionsByPeer.get(peerId) !== connection) return;
       this.connectionsByPeer.delete(peerId);

@@ -24,8 +24,11 @@ export interface RecoveryHost {
  */
 export class NetworkRecovery {
   readonly #host: RecoveryHost;
-  /** Peers whose connection sent a signal while no relay was connected. */
-  readonly #lostSignals = new Set<string>();
+  /**
+   * Connections that sent a signal while no relay was connected. Per connection, not per peer: a connection opened
+   * since (e.g. answering the peer's new session) did not lose anything and must be left alone.
+   */
+  readonly #lostSignals = new Set<PeerConnection>();
   readonly #openedAt = new WeakMap<PeerConnection, number>();
   #wentOffline = false;
   #listening = false;
@@ -54,14 +57,14 @@ export class NetworkRecovery {
     this.#openedAt.set(connection, Date.now());
   }
 
-  /** A signal to `peerId` went out; `delivered` is false when no relay was connected to carry it. */
-  signalled(peerId: string, delivered: boolean): void {
-    if (!delivered) this.#lostSignals.add(peerId);
+  /** `connection` sent a signal; `delivered` is false when no relay was connected to carry it. */
+  signalled(connection: PeerConnection, delivered: boolean): void {
+    if (!delivered) this.#lostSignals.add(connection);
   }
 
-  /** The data link to `peerId` is open: nothing of its negotiation is missing any more. */
-  linked(peerId: string): void {
-    this.#lostSignals.delete(peerId);
+  /** The data link of `connection` is open: nothing of its negotiation is missing any more. */
+  linked(connection: PeerConnection): void {
+    this.#lostSignals.delete(connection);
   }
 
   /** See {@link PeerclassProvider.networkChanged}. */
@@ -77,9 +80,8 @@ export class NetworkRecovery {
     if (this.#lostSignals.size === 0) return;
     const lost = [...this.#lostSignals];
     this.#lostSignals.clear();
-    for (const peerId of lost) {
-      const connection = this.#host.connection(peerId);
-      if (connection === undefined) continue;
+    for (const connection of lost) {
+      if (connection.closed || this.#host.connection(connection.remoteId) !== connection) continue;
       if (connection.connectionState === 'connected') void connection.retryNegotiation();
       else connection.close();
     }
