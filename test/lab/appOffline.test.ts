@@ -16,6 +16,11 @@ import { startCoturn } from './services.js';
 import { sleep } from './sh.js';
 
 /** Length of each cut (issue 12: 30 s). `LAB_CUT_MS` shortens it for a quick local run. */
+/**
+ * Link up → converged: issue 12's target is 3 s (measured 2.5 s / 1.0 s here under load); the suite asserts a bound that
+ * still catches a negotiation lost in the cut waiting out the 20 s connect timeout (the failure this test found).
+ */
+const CONVERGE_BOUND_MS = process.env.LAB_ASSERT_TARGETS === '1' ? 3000 : 10_000;
 const CUT_MS = Number(process.env.LAB_CUT_MS ?? 30_000);
 const VIEWPORT = { width: 1280, height: 800 };
 
@@ -152,6 +157,7 @@ describe('real offline in the classroom app (Chromium in the network lab)', () =
       const first = await upAndConverge(pages, hosts.ada, expected);
       console.log(`[lab app] cut 1 (${CUT_MS / 1000} s, carrier loss): link up → converged in ${first.ms} ms ${JSON.stringify(first.perPeer)} (link up at +${((first.upAt - down1) / 1000).toFixed(1)}s); `
         + `navigator events on Ada: ${JSON.stringify(await onlineLog(ada))}\n${await pcTimeline(pages, down1)}`);
+      expect(first.ms, 'cut 1: link up → converged').toBeLessThanOrEqual(CONVERGE_BOUND_MS);
       await waitUntil(async () => (await viewOf(ada)).state === 'synced', 'Ada\'s status bar back to synced', 30_000, 100);
       for (const page of pages.values()) expect(await viewOf(page)).toMatchObject(expected);
 
@@ -182,6 +188,7 @@ describe('real offline in the classroom app (Chromium in the network lab)', () =
       await stopServing();
       console.log(`[lab app] cut 2 (${CUT_MS / 1000} s, page reloaded while offline): link up → converged in ${second.ms} ms ${JSON.stringify(second.perPeer)} (link up at +${((second.upAt - down2) / 1000).toFixed(1)}s); `
         + `navigator events on Ada after the reload: ${JSON.stringify(await onlineLog(ada))}\n${await pcTimeline(pages, down2)}`);
+      expect(second.ms, 'cut 2: link up → converged').toBeLessThanOrEqual(CONVERGE_BOUND_MS);
       await waitUntil(async () => (await viewOf(ada)).state === 'synced', 'Ada\'s status bar back to synced', 30_000, 100);
       for (const page of pages.values()) expect(await viewOf(page)).toMatchObject(expected);
     } finally {
