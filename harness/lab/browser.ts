@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'esbuild';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.js';
 import type { Lab, LabHost } from './lab.js';
+import type { LabStartOptions } from './labPage.js';
 import { tool } from './sh.js';
 
 /**
@@ -66,9 +67,12 @@ export interface LabClass {
 
 /**
  * Opens a class on `relayUrl`: one browser per participant (each in its host's namespace), the teacher first.
- * `participants` maps a peer id to its host; the first entry is the teacher.
+ * `participants` maps a peer id to its host; the first entry is the teacher. `media` sizes every page's fake camera
+ * and turns the media stats poll on (pages are data-only without it).
  */
-export async function openLabClass(lab: Lab, relayUrl: string, participants: Array<[peerId: string, host: LabHost]>): Promise<LabClass> {
+export async function openLabClass(
+  lab: Lab, relayUrl: string, participants: Array<[peerId: string, host: LabHost]>, media: Pick<LabStartOptions, 'video' | 'statsIntervalMs'> = {},
+): Promise<LabClass> {
   const browsers = await Promise.all(participants.map(([, host]) => launchChromiumIn(lab, host)));
   const pages = await Promise.all(browsers.map((b) => openLabPage(b)));
   const teacherPage = pages[0]!;
@@ -81,7 +85,7 @@ export async function openLabClass(lab: Lab, relayUrl: string, participants: Arr
     const page = pages[i]!;
     cls.pages.set(peerId, page);
     await page.evaluate((o) => window.labStart(o), {
-      url: relayUrl, classId: cls.classId, secret: cls.secret, teacherKey, name: peerId, peerId, teacher: i === 0,
+      url: relayUrl, classId: cls.classId, secret: cls.secret, teacherKey, name: peerId, peerId, teacher: i === 0, ...media,
     });
   }
   return cls;

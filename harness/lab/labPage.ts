@@ -1,9 +1,14 @@
-// Browser entry for the network lab: one Classroom per page (data only, no camera), exposed as window.lab.
+// Browser entry for the network lab: one Classroom per page (data only unless started with `video`), exposed as window.lab.
+import * as Y from 'yjs';
 import { providerOf } from '../providerOf.js';
 import { Classroom, chatType, createTeacherIdentity, whiteboardType, type TeacherIdentity } from '../../src/index.js';
 
 export interface LabStartOptions {
   url: string; classId: string; secret: string; teacherKey: string; name: string; peerId: string; teacher?: boolean;
+  /** Size of the fake camera (every getUserMedia video request gets these constraints); the camera stays off until setCamera. */
+  video?: { width: number; height: number; frameRate: number };
+  /** Media stats poll (the bitrate control follows it); default 0 (off), as a data-only page needs none. */
+  statsIntervalMs?: number;
 }
 
 /** One end of a selected ICE candidate pair, from getStats. */
@@ -40,6 +45,16 @@ export interface LabPage {
   /** Local candidate types gathered per peer connection (host / srflx / relay / prflx), from getStats. */
   gathered(): Promise<Record<string, string[]>>;
   iceServerUrls(): string[];
+  /** Other participants this page sees as connected (reachable), sorted. */
+  participants(): string[];
+  /** Video frames decoded so far from `peerId`'s stream(s), summed over the connection's inbound video. */
+  framesDecoded(peerId: string): Promise<number>;
+  /** Bytes handed to RTCDataChannel.send by this page since it loaded (payload only, no SCTP/DTLS overhead). */
+  dataBytesSent(): number;
+  /** The doc's state vector, base64 (to ask the other side later what it lacks). */
+  stateVector(): string;
+  /** Size of the update this doc holds beyond the state vector `sv` (base64): what a peer at `sv` lacks. */
+  missingFor(sv: string): number;
 }
 
 declare global {
@@ -49,6 +64,18 @@ declare global {
     lab: LabPage;
   }
 }
+
+// Counted at the one place every data channel write passes, so a resync can be measured in bytes whichever connection
+// (old one after an ICE restart, or a new one) carries it. Strings are counted in UTF-16 units (the library sends binary).
+let dataBytesSent = 0;
+const originalSend = RTCDataChannel.prototype.send;
+RTCDataChannel.prototype.send = function send(this: RTCDataChannel, data: string | Blob | ArrayBuffer | ArrayBufferView) {
+  dataBytesSent += typeof data === 'string' ? data.length : data instanceof Blob ? data.size : data.byteLength;
+  return (originalSend as (d: typeof data) => void).call(this, data);
+} as RTCDataChannel['send'];
+
+const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
+const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
 let identity: TeacherIdentity | undefined;
 window.labMakeIdentity = async () => { identity = await createTeacherIdentity(); return identity.publicKey; };
@@ -61,11 +88,22 @@ function candidateInfo(s: Record<string, unknown> | undefined): CandidateInfo {
   return info;
 }
 
+/** The fake camera at a fixed small size: several encoders must fit on a loaded 2-core machine. */
+function fixedSizeCamera(video: NonNullable<LabStartOptions['video']>): Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'> {
+  const devices = navigator.mediaDevices;
+  return {
+    getUserMedia: (c?: MediaStreamConstraints) => devices.getUserMedia(c?.video !== undefined && c.video !== false
+      ? { ...c, video: { ...(typeof c.video === 'object' ? c.video : {}), ...video } } : c),
+    getDisplayMedia: (c?: DisplayMediaStreamOptions) => devices.getDisplayMedia(c),
+  };
+}
+
 window.labStart = async (o) => {
   const classroom = await Classroom.create({
     signaling: o.url, classId: o.classId, secret: o.secret, teacherKey: o.teacherKey, name: o.name, peerId: o.peerId,
     ...(o.teacher === true && identity !== undefined ? { identity } : {}),
-    statsIntervalMs: 0,
+    statsIntervalMs: o.statsIntervalMs ?? 0,
+    ...(o.video !== undefined ? { mediaDevices: fixedSizeCamera(o.video) } : {}),
   });
   const page: LabPage = {
     classroom, states: [], statusLog: [], onlineLog: [], reachedAt: null,
@@ -117,6 +155,19 @@ window.labStart = async (o) => {
     },
     iceServerUrls: () => [...providerOf(classroom).connections().values()].flatMap((c) => c.pc.getConfiguration().iceServers ?? [])
       .flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls])),
+    participants: () => classroom.participants().filter((p) => p.connected && p.peerId !== classroom.peerId).map((p) => p.peerId).sort(),
+    async framesDecoded(peerId) {
+      const connection = providerOf(classroom).connections().get(peerId);
+      if (connection === undefined) return 0;
+      let frames = 0;
+      (await connection.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video' && typeof s.framesDecoded === 'number') frames += s.framesDecoded;
+      });
+      return frames;
+    },
+    dataBytesSent: () => dataBytesSent,
+    stateVector: () => toBase64(Y.encodeStateVector(classroom.ydoc)),
+    missingFor: (sv) => Y.encodeStateAsUpdate(classroom.ydoc, fromBase64(sv)).byteLength,
   };
   providerOf(classroom).on('peer-connection', (_connection, peer) => {
     const connection = providerOf(classroom).connections().get(peer.peerId);
