@@ -347,7 +347,9 @@ export class RelaySocket extends ObservableV2<RelaySocketEvents> {
 }
 
 function detach(ws: WebSocketLike): void {
-  ws.onopen = null; ws.onmessage = null; ws.onclose = null; ws.onerror = null;
+  // onerror stays a no-op: Node's `ws` emits an 'error' event when a socket still connecting is closed, and an
+  // 'error' event without a listener is an uncaught exception there.
+  ws.onopen = null; ws.onmessage = null; ws.onclose = null; ws.onerror = () => {};
 }
 
 function toText(data: unknown): string | null {
