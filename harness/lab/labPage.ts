@@ -51,6 +51,8 @@ export interface LabPage {
   framesDecoded(peerId: string): Promise<number>;
   /** Bytes handed to RTCDataChannel.send by this page since it loaded (payload only, no SCTP/DTLS overhead). */
   dataBytesSent(): number;
+  /** {@link dataBytesSent} by message kind (see messageKind), to see where a resync's bytes go. */
+  dataBytesByKind(): Record<string, number>;
   /** The doc's state vector, base64 (to ask the other side later what it lacks). */
   stateVector(): string;
   /** Size of the update this doc holds beyond the state vector `sv` (base64): what a peer at `sv` lacks. */
@@ -68,11 +70,42 @@ declare global {
 // Counted at the one place every data channel write passes, so a resync can be measured in bytes whichever connection
 // (old one after an ICE restart, or a new one) carries it. Strings are counted in UTF-16 units (the library sends binary).
 let dataBytesSent = 0;
+const dataBytesByKind: Record<string, number> = {};
 const originalSend = RTCDataChannel.prototype.send;
 RTCDataChannel.prototype.send = function send(this: RTCDataChannel, data: string | Blob | ArrayBuffer | ArrayBufferView) {
-  dataBytesSent += typeof data === 'string' ? data.length : data instanceof Blob ? data.size : data.byteLength;
+  const size = typeof data === 'string' ? data.length : data instanceof Blob ? data.size : data.byteLength;
+  dataBytesSent += size;
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+  const kind = bytes === null ? 'other' : messageKind(bytes);
+  dataBytesByKind[kind] = (dataBytesByKind[kind] ?? 0) + size;
   return (originalSend as (d: typeof data) => void).call(this, data);
 } as RTCDataChannel['send'];
+
+/**
+ * A label for a peer message from its leading bytes (PROTOCOL.md): the message type, with the sync sub-type
+ * (0 step 1, 1 step 2, 2 update) and, for a routed envelope (16: origin, seq, inner), the inner message's type.
+ * Only for measuring where resync bytes go; malformed input just gets a coarser label.
+ */
+function messageKind(bytes: Uint8Array): string {
+  let at = 0;
+  const varUint = (): number => {
+    let n = 0;
+    for (let shift = 0; at < bytes.length; shift += 7) {
+      const b = bytes[at++]!;
+      n += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+    }
+    return n;
+  };
+  const type = varUint();
+  if (type === 0) return `sync/${varUint()}`;
+  if (type !== 16) return String(type);
+  at += varUint(); // origin
+  varUint(); // seq
+  varUint(); // inner length
+  const inner = varUint();
+  return inner === 0 ? `routed sync/${varUint()}` : `routed ${inner}`;
+}
 
 const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
 const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
@@ -166,6 +199,7 @@ window.labStart = async (o) => {
       return frames;
     },
     dataBytesSent: () => dataBytesSent,
+    dataBytesByKind: () => ({ ...dataBytesByKind }),
     stateVector: () => toBase64(Y.encodeStateVector(classroom.ydoc)),
     missingFor: (sv) => Y.encodeStateAsUpdate(classroom.ydoc, fromBase64(sv)).byteLength,
   };
