@@ -59,7 +59,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
   /**
    * Teachers whose presence left (graceful leave, or unreachable). Signaling never forgets a peer, so without
    * this a departed teacher would still count as present and students would stay in a star around nobody.
-   * A peer leaves this set when it is seen again (its presence arrives, or it dials us).
+   * A peer leaves this set when it dials us again (see #onPeerConnection).
    */
   readonly #departed = new Set<string>();
   #lastStage: string | null = null;
@@ -119,7 +119,6 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
 
     this.#presence = new PresenceBoard(this.network.awareness, { peerId, name: this.name, role: this.role, hand: null, screen: null }, {
       onChange: () => this.#emitParticipants(),
-      onSeen: (id) => { if (this.#departed.delete(id)) this.#provider.refreshTopology(); },
       onGone: (id) => this.#onPresenceGone(id),
     });
 
@@ -297,9 +296,11 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     this.#provider.refreshTopology();
   }
 
-  readonly #onPeerConnection = (_connection: unknown, peer: PeerInfo): void => {
-    // A departed peer that dials us again (e.g. the teacher back online) is present again.
-    if (this.#departed.delete(peer.peerId)) queueMicrotask(() => { if (!this.#left) this.#provider.refreshTopology(); });
+  readonly #onPeerConnection = (_connection: unknown, peer: PeerInfo, initiator: 'local' | 'remote'): void => {
+    // A departed teacher is back when it dials us (its topology wants every student). Not when we dial it (a redial of
+    // the link that just died) and not when its presence reaches us through a student still linked to it: either
+    // would restore the star before the teacher can hold it, and the fallback mesh would open and close for good.
+    if (initiator === 'remote' && this.#departed.delete(peer.peerId)) queueMicrotask(() => { if (!this.#left) this.#provider.refreshTopology(); });
   };
 
   readonly #onPeers = (): void => {

@@ -5,25 +5,22 @@ import { decodePresence, PRESENCE_FIELD, type Presence } from '../protocol/prese
  * Every peer's presence (name, hand, screen stream) as kept in awareness, and this peer's own.
  *
  * Remembers which peer each awareness client belongs to, so a removed state can still be attributed: the
- * `onGone` callback hears of a peer whose last awareness client went away (it left, or became unreachable), `onSeen`
- * of every peer whose state arrived or changed.
+ * `onGone` callback hears of a peer whose last awareness client went away (it left, or became unreachable).
  */
 export class PresenceBoard {
   readonly #awareness: Awareness;
   readonly #onChange: () => void;
   readonly #onGone: (peerId: string) => void;
-  readonly #onSeen: (peerId: string) => void;
   /** Peer id per awareness client. */
   readonly #clientPeers = new Map<number, string>();
   #own: Presence;
   #closed = false;
 
-  constructor(awareness: Awareness, own: Presence, hooks: { onChange: () => void; onSeen: (peerId: string) => void; onGone: (peerId: string) => void }) {
+  constructor(awareness: Awareness, own: Presence, hooks: { onChange: () => void; onGone: (peerId: string) => void }) {
     this.#awareness = awareness;
     this.#own = own;
     this.#onChange = hooks.onChange;
     this.#onGone = hooks.onGone;
-    this.#onSeen = hooks.onSeen;
     awareness.on('change', this.#onAwarenessChange);
     awareness.setLocalStateField(PRESENCE_FIELD, own);
   }
@@ -70,7 +67,6 @@ export class PresenceBoard {
       const peerId = decodePresence(states.get(clientId))?.peerId;
       if (peerId === undefined) continue;
       this.#clientPeers.set(clientId, peerId);
-      this.#onSeen(peerId);
     }
     for (const clientId of removed) {
       const peerId = this.#clientPeers.get(clientId);

@@ -84,7 +84,8 @@ export interface ClassNetworkEvents {
   /** Peers reachable (directly or through forwarding) changed. */
   peers: (event: PeersChange) => void;
   /** A peer connection was created; media attaches its tracks here. */
-  'peer-connection': (connection: MediaConnection, peer: PeerInfo) => void;
+  /** `initiator`: `'local'` when this peer dialled (its topology wants the peer), `'remote'` when the peer dialled us. */
+  'peer-connection': (connection: MediaConnection, peer: PeerInfo, initiator: 'local' | 'remote') => void;
   /** Something went wrong that the app may want to tell the user (typed by `code`). */
   error: (error: NetworkError) => void;
 }

@@ -225,7 +225,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     if (this.destroyed) return;
     const wanted = this.topology.neighbours(this.self, [...this.known.values()]);
     for (const [peerId, connection] of this.connectionsByPeer) if (!wanted.has(peerId)) connection.close();
-    for (const peerId of wanted) if (!this.connectionsByPeer.has(peerId)) this.openConnection(peerId);
+    for (const peerId of wanted) if (!this.connectionsByPeer.has(peerId)) this.openConnection(peerId, 'local');
   }
 
   /** Changes what this peer announces (name, role) and tells the room. */
@@ -305,7 +305,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
       // The other side may learn of a topology change (e.g. a new stage) a moment before us: accept its offer
       // from a peer we know; refreshTopology closes it again if our views still disagree once they settle.
       if (!this.known.has(from)) { this.options.log?.(`ignored a signal from unannounced peer ${from}`); return; }
-      connection = this.openConnection(from);
+      connection = this.openConnection(from, 'remote');
     }
     void connection.handleSignal(data);
   }
@@ -315,7 +315,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     return [...(this.options.iceServers ?? []), ...fromRelays];
   }
 
-  private openConnection(peerId: string): PeerConnection {
+  private openConnection(peerId: string, initiator: 'local' | 'remote'): PeerConnection {
     const pending = this.reconnectTimers.get(peerId);
     if (pending !== undefined) { clearTimeout(pending); this.reconnectTimers.delete(peerId); }
     // The constructor may signal (a polite side's hello) before `connection` exists: remember a loss until it does.
@@ -355,7 +355,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
         }, RECONNECT_DELAY_MS));
       }
     });
-    this.emit('peer-connection', [connection, this.known.get(peerId) ?? { peerId, role: 'student' }]);
+    this.emit('peer-connection', [connection, this.known.get(peerId) ?? { peerId, role: 'student' }, initiator]);
     return connection;
   }
 

@@ -113,7 +113,7 @@ export class FakeNetwork extends ObservableV2<ClassNetworkEvents> implements Med
   /** Opens a connection to a known peer, announcing it the way a provider does (event first, then listed). */
   connect(peerId: string): FakeConnection {
     const connection = new FakeConnection(peerId);
-    this.emit('peer-connection', [connection, this.peers.find((p) => p.peerId === peerId) ?? { peerId, role: 'student' }]);
+    this.emit('peer-connection', [connection, this.peers.find((p) => p.peerId === peerId) ?? { peerId, role: 'student' }, 'local']);
     this.connections.set(peerId, connection);
     return connection;
   }
