@@ -31,8 +31,14 @@ export class DocSync extends ObservableV2<DocSyncEvents> implements RouterFamily
   readonly doc: Y.Doc;
   readonly #router: Router;
   readonly #links = new Map<string, LinkSync>();
-  /** Neighbours due for an exchange at the next maintenance run. */
+  /** Neighbours due for an exchange at the next maintenance run because a step 2 brought news from elsewhere. */
   readonly #exchangeDue = new Set<string>();
+  /**
+   * Neighbours due for an exchange because the graph changed. Skipped for a link whose step 1 is still unanswered:
+   * that step 2 is computed after the change and brings the same, and a new link (which changes the graph itself)
+   * would otherwise get two full step 2s — twice the missing bytes on every reconnect.
+   */
+  readonly #viewDue = new Set<string>();
   /** Transaction origin for updates applied from routed messages (the routing forwards those itself). */
   readonly #routedOrigin: object;
   /** Transaction origin for updates applied from sync step 2 (anti-entropy). */
@@ -69,17 +75,20 @@ export class DocSync extends ObservableV2<DocSyncEvents> implements RouterFamily
   linkRemoved(remoteId: string): void {
     this.#links.delete(remoteId);
     this.#exchangeDue.delete(remoteId);
+    this.#viewDue.delete(remoteId);
     this.#updateSynced();
   }
 
   viewChanged(): void {
-    for (const id of this.#links.keys()) this.#exchangeDue.add(id);
+    for (const id of this.#links.keys()) this.#viewDue.add(id);
   }
 
   maintain(): void {
     // Anti-entropy: whatever a stale tree failed to deliver is fetched from (and pushed to) neighbours.
-    const due = [...this.#exchangeDue];
+    const due = new Set(this.#exchangeDue);
+    for (const id of this.#viewDue) if ((this.#links.get(id)?.awaitingStep2 ?? 0) === 0) due.add(id);
     this.#exchangeDue.clear();
+    this.#viewDue.clear();
     for (const id of due) {
       const state = this.#links.get(id);
       if (state) this.#startExchange(state);
