@@ -292,6 +292,19 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     // (a student behind the departed hub), and excluding those would keep the fallback mesh from forming.
     const info = this.network.knownPeers().find((p) => p.peerId === peerId);
     if (info === undefined || !isTeacher(info, this.teacherKey)) return;
+    // A connection to the teacher that is up or being negotiated (the teacher dialling us back) is not a departure:
+    // its presence can vanish for a moment while routes change. Decide when that connection closes.
+    const connection = this.network.mediaConnections().get(peerId);
+    const state = connection?.connectionState;
+    if (connection !== undefined && (state === 'new' || state === 'connecting' || state === 'connected')) {
+      connection.onClosed(() => { if (!this.#left && !this.#presence.present(peerId)) this.#markDeparted(peerId); });
+      return;
+    }
+    this.#markDeparted(peerId);
+  }
+
+  #markDeparted(peerId: string): void {
+    if (this.#departed.has(peerId)) return;
     this.#departed.add(peerId);
     this.#provider.refreshTopology();
   }

@@ -3,6 +3,17 @@ import type { SignalingClient } from '../transport/signalingClient.js';
 
 /** A connection younger than this is still negotiating, not stale. */
 const STALE_NEGOTIATION_MS = 3000;
+/** Recovery replaces the connection to one peer at most this often: it must never become a redial loop. */
+const REPLACE_COOLDOWN_MS = 5000;
+
+/**
+ * States in which a connection waits on signals that may be lost: `new` (no answer yet), or `failed`/`disconnected`
+ * (an ICE restart's offer). `connecting` means the other side answered and ICE is checking: leave it be.
+ */
+function waitsOnSignals(connection: PeerConnection): boolean {
+  const state = connection.connectionState;
+  return state === 'new' || state === 'failed' || state === 'disconnected';
+}
 
 /** What {@link NetworkRecovery} needs of its provider. */
 export interface RecoveryHost {
@@ -30,6 +41,8 @@ export class NetworkRecovery {
    */
   readonly #lostSignals = new Set<PeerConnection>();
   readonly #openedAt = new WeakMap<PeerConnection, number>();
+  /** When recovery last replaced the connection to each peer. */
+  readonly #replacedAt = new Map<string, number>();
   #wentOffline = false;
   #listening = false;
 
@@ -83,7 +96,7 @@ export class NetworkRecovery {
     for (const connection of lost) {
       if (connection.closed || this.#host.connection(connection.remoteId) !== connection) continue;
       if (connection.connectionState === 'connected') void connection.retryNegotiation();
-      else connection.close();
+      else if (waitsOnSignals(connection)) this.#replace(connection);
     }
     this.#host.redialNow();
   }
@@ -92,12 +105,20 @@ export class NetworkRecovery {
   announced(peerId: string, broadcast: boolean): void {
     if (!broadcast) return;
     const connection = this.#host.connection(peerId);
-    if (connection === undefined || connection.connectionState === 'connected') return;
+    if (connection === undefined || !waitsOnSignals(connection)) return;
     // Several relays deliver the same announce moments apart, and a fresh connection may be answering this one.
     if (Date.now() - (this.#openedAt.get(connection) ?? 0) < STALE_NEGOTIATION_MS) return;
     this.#host.log?.(`${peerId} re-announced while our connection to it was ${connection.connectionState}: redialling`);
+    if (this.#replace(connection)) queueMicrotask(() => this.#host.redialNow());
+  }
+
+  /** Closes a stale connection so it is redialled, unless this peer's connection was replaced moments ago. */
+  #replace(connection: PeerConnection): boolean {
+    const now = Date.now();
+    if (now - (this.#replacedAt.get(connection.remoteId) ?? -Infinity) < REPLACE_COOLDOWN_MS) return false;
+    this.#replacedAt.set(connection.remoteId, now);
     connection.close();
-    queueMicrotask(() => this.#host.redialNow());
+    return true;
   }
 
   readonly #onOnline = (): void => this.networkChanged();
