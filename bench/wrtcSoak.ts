@@ -121,22 +121,10 @@ async function cycle(Ctor: PeerConnectionCtor, random: () => number, phase: Phas
         else if (which === 1) a.onconnectionstatechange = () => { if (a.connectionState === 'connecting' || a.connectionState === 'connected') closeNow(); };
         else b.ondatachannel = () => closeNow();
       });
-      const negotiate = (async () => {
-        const offer = await a.createOffer();
-        await a.setLocalDescription(offer);
-        await b.setRemoteDescription(offer);
-        const answer = await b.createAnswer();
-        await b.setLocalDescription(answer);
-        await a.setRemoteDescription(answer);
-      })().catch(ignore);
+      const negotiate = exchangeDescriptions(a, b).catch(ignore);
       await Promise.race([closedInside, negotiate.then(() => sleep(3000))]);
     } else {
-      const offer = await a.createOffer();
-      await a.setLocalDescription(offer);
-      await b.setRemoteDescription(offer);
-      const answer = await b.createAnswer();
-      await b.setLocalDescription(answer);
-      await a.setRemoteDescription(answer);
+      await exchangeDescriptions(a, b);
       const ok = await Promise.race([Promise.all([opened, openedA]).then(() => true), sleep(5000).then(() => false)]);
       outcome = ok ? 'connected' : 'timeout';
       if (ok && random() < 0.5) channel.send('x'.repeat(1 + Math.floor(random() * 2000)));
@@ -249,3 +237,13 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** One offer/answer round from `a` to `b`, directly (no signaling in the soak). */
+async function exchangeDescriptions(a: RTCPeerConnection, b: RTCPeerConnection): Promise<void> {
+  const offer = await a.createOffer();
+  await a.setLocalDescription(offer);
+  await b.setRemoteDescription(offer);
+  const answer = await b.createAnswer();
+  await b.setLocalDescription(answer);
+  await a.setRemoteDescription(answer);
+}

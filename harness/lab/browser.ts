@@ -40,7 +40,15 @@ function labPageScript(): Promise<string> {
 
 /** Opens a page that can run a Classroom (`window.labStart`), in a fresh context of `browser`. */
 export async function openLabPage(browser: Browser): Promise<Page> {
-  const script = await labPageScript();
+  return openScriptPage(browser, await labPageScript(), 'labStart');
+}
+
+/**
+ * Opens a page in a fresh context of `browser` that runs `script` (an ES module bundle) from `http://localhost`
+ * (request interception: a secure context, and no page server the namespaces would have to reach), and waits until
+ * the script defined `window[readyGlobal]`.
+ */
+export async function openScriptPage(browser: Browser, script: string, readyGlobal: string): Promise<Page> {
   const context = await browser.newContext();
   await context.route(`${ORIGIN}/**`, (route) => {
     const path = new URL(route.request().url()).pathname;
@@ -51,7 +59,7 @@ export async function openLabPage(browser: Browser): Promise<Page> {
   page.on('pageerror', (e) => console.error('lab page error', e));
   // Generous timeouts: several Chromiums start at once on a 2-core machine that others share.
   await page.goto(`${ORIGIN}/`, { timeout: 90_000 });
-  await page.waitForFunction(() => typeof window.labStart === 'function', undefined, { timeout: 90_000 });
+  await page.waitForFunction((name) => typeof (window as unknown as Record<string, unknown>)[name] === 'function', readyGlobal, { timeout: 90_000 });
   return page;
 }
 

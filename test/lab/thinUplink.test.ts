@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.js';
 import { bundleForBrowser } from '../helpers/browserBundle.js';
 import { waitUntil } from '../helpers/processes.js';
-import { launchChromiumIn } from './browser.js';
+import { launchChromiumIn, openScriptPage } from './browser.js';
 import { Lab, type LabHost } from './lab.js';
 import { startRelay, type LabRelay } from './services.js';
 import { sleep, tool } from './sh.js';
@@ -44,23 +44,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => { await lab?.close(); }, 60_000);
 
-const ORIGIN = 'http://localhost';
-
-/** A page running test/lab/thinUplinkPage.ts, served by request interception (see browser.ts: openLabPage). */
+/** A page running test/lab/thinUplinkPage.ts (`window.thinStart`). */
 async function openThinPage(browser: Browser): Promise<Page> {
-  const script = await bundleForBrowser('test/lab/thinUplinkPage.ts');
-  const context = await browser.newContext();
-  await context.route(`${ORIGIN}/**`, (route) => {
-    const path = new URL(route.request().url()).pathname;
-    if (path === '/page.js') return route.fulfill({ contentType: 'text/javascript', body: script });
-    return route.fulfill({ contentType: 'text/html', body: '<!doctype html><body><script type="module" src="/page.js"></script></body>' });
-  });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error('thin page error', e));
-  // Generous: other work may share this machine's two cores while nine browsers start.
-  await page.goto(`${ORIGIN}/`, { timeout: 90_000 });
-  await page.waitForFunction(() => typeof window.thinStart === 'function', undefined, { timeout: 90_000 });
-  return page;
+  return openScriptPage(browser, await bundleForBrowser('test/lab/thinUplinkPage.ts'), 'thinStart');
 }
 
 /**
