@@ -11,7 +11,7 @@ const root = new URL('..', import.meta.url).pathname;
 
 /** Layer of each src/ folder, bottom up; folders on one level must not import each other. */
 const LAYER: Record<string, number> = {
-  protocol: 0, sync: 1, topology: 2, transport: 3, provider: 4, authority: 5, doctypes: 6, media: 6, persistence: 6, classroom: 7, keeper: 8,
+  protocol: 0, identity: 0.5, sync: 1, topology: 2, transport: 3, provider: 4, authority: 5, doctypes: 6, media: 6, persistence: 6, classroom: 7, keeper: 8,
 };
 
 function files(dir: string, extensions: string[]): string[] {

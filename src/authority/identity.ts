@@ -1,8 +1,10 @@
+import { RAW_PUBLIC_KEY_BYTES, subtle } from '../identity/keys.js';
 import { fromBase64Url, toBase64Url } from './base64url.js';
 
+// The primitives live with every peer's identity (src/identity/); the teacher's key is one more P-256 key.
+export { signBytes, verifyBytes } from '../identity/keys.js';
+
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-/** Length of an uncompressed P-256 point: 0x04 ‖ x ‖ y. */
-const RAW_PUBLIC_KEY_BYTES = 65;
 
 /** The teacher's signing identity. Only the teacher's own browser holds one. */
 export interface TeacherIdentity {
@@ -27,12 +29,6 @@ export interface ExportedTeacherIdentity {
 /** Thrown when a key is not a valid P-256 key in the expected form. */
 export class TeacherKeyError extends Error {
   override readonly name = 'TeacherKeyError';
-}
-
-function subtle(): SubtleCrypto {
-  const s = globalThis.crypto?.subtle;
-  if (!s) throw new Error('WebCrypto (crypto.subtle) is not available: a secure context (https or localhost) is required');
-  return s;
 }
 
 /** Creates a fresh ECDSA P-256 teacher key pair. */
@@ -86,24 +82,5 @@ export async function importTeacherPublicKey(publicKey: string): Promise<CryptoK
     return await subtle().importKey('raw', raw, ALGORITHM, true, ['verify']);
   } catch {
     throw new TeacherKeyError('teacher public key is not a point on P-256');
-  }
-}
-
-/** Signs bytes with the teacher key (ECDSA P-256, SHA-256, IEEE P1363 r‖s signature of 64 bytes). */
-export async function signBytes(privateKey: CryptoKey, bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, bytes as Uint8Array<ArrayBuffer>));
-}
-
-/** Verifies a signature made by {@link signBytes}. */
-export async function verifyBytes(publicKey: CryptoKey, signature: Uint8Array, bytes: Uint8Array): Promise<boolean> {
-  try {
-    return await subtle().verify(
-      { name: 'ECDSA', hash: 'SHA-256' },
-      publicKey,
-      signature as Uint8Array<ArrayBuffer>,
-      bytes as Uint8Array<ArrayBuffer>,
-    );
-  } catch {
-    return false;
   }
 }

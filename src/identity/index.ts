@@ -1,0 +1,3 @@
+export * from './keys.js';
+export * from './keyStore.js';
+export * from './peerIdentity.js';
