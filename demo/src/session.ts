@@ -1,6 +1,6 @@
-import { chatType, Classroom, createClassDoc, historyType, persistToIndexedDb, presentationType, whiteboardType } from 'peerclass';
+import { chatType, Classroom, createClassDoc, historyType, persistToIndexedDb, pollType, presentationType, whiteboardType } from 'peerclass';
 import type {
-  BoardHistory, Chat, ClassroomEvents, ClassroomMedia, ClassroomStatus, IndexedDbPersistence, MediaKind, Participant, Presentation, Role, TeacherIdentity, Whiteboard,
+  BoardHistory, Chat, ClassroomEvents, ClassroomMedia, ClassroomStatus, IndexedDbPersistence, MediaKind, Participant, Poll, Presentation, Role, TeacherIdentity, Whiteboard,
 } from 'peerclass';
 import { shallowRef } from 'vue';
 import type { ShallowRef } from 'vue';
@@ -63,6 +63,8 @@ export class ClassSession {
   readonly chat: Chat;
   readonly presentation: Presentation;
   readonly history: BoardHistory;
+  /** Polls: the shipped extension-example doc type, registered by the app. */
+  readonly poll: Poll;
   readonly lesson: LessonInfo;
   readonly role: Role;
   readonly name: string;
@@ -96,7 +98,7 @@ export class ClassSession {
       ...(options.identity !== undefined ? { identity: options.identity } : {}),
       name: options.name,
       doc,
-      docTypes: [lessonInfoType],
+      docTypes: [lessonInfoType, pollType],
     });
     return new ClassSession(options, classroom, persistence);
   }
@@ -109,6 +111,7 @@ export class ClassSession {
     this.chat = classroom.doc(chatType);
     this.presentation = classroom.doc(presentationType);
     this.history = classroom.doc(historyType);
+    this.poll = classroom.doc(pollType);
     this.lesson = classroom.doc(lessonInfoType);
     this.color = COLORS[Math.abs(hash(classroom.peerId)) % COLORS.length] ?? '#4363d8';
     publishUser(this.awareness, { peerId: classroom.peerId, name: options.name, color: this.color });

@@ -1,0 +1,47 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppHarness, shot } from './appHarness.js';
+
+const app = new AppHarness();
+
+describe('classroom app: polls, chat moderation, board follow (built, real Chromium)', () => {
+  beforeAll(async () => {
+    await app.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await app.stop();
+  });
+
+  it('polls: the teacher asks, two students vote, everyone sees the live tally, the teacher closes it', async () => {
+    const { teacher, students } = await app.lesson('Ms Poll', ['Ana', 'Bo']);
+    const [ana, bo] = students as [Page, Page];
+    await teacher.click('[data-testid=poll-new]');
+    await teacher.fill('[data-testid=poll-question]', 'Which is bigger?');
+    await teacher.fill('[data-testid=poll-option-0]', '1/2');
+    await teacher.fill('[data-testid=poll-option-1]', '1/3');
+    await teacher.click('[data-testid=poll-add-option]');
+    await teacher.fill('[data-testid=poll-option-2]', 'Equal');
+    await teacher.click('[data-testid=poll-open]');
+    const current = '[data-testid=poll-current]';
+    for (const p of [teacher, ana, bo]) await expect.poll(() => p.locator('[data-testid=poll-title]').textContent(), { timeout: 10_000 }).toBe('Which is bigger?');
+    // Teachers do not vote; students get buttons.
+    expect(await teacher.locator('[data-testid=poll-vote-0]').count()).toBe(0);
+    await ana.click('[data-testid=poll-vote-0]');
+    await bo.click('[data-testid=poll-vote-1]');
+    for (const p of [teacher, ana, bo]) await expect.poll(() => p.getAttribute(current, 'data-tally'), { timeout: 10_000 }).toBe('1,1,0');
+    // Bo changes his mind: still one vote each, the tally moves on every screen.
+    await bo.click('[data-testid=poll-vote-0]');
+    for (const p of [teacher, ana, bo]) {
+      await expect.poll(() => p.getAttribute(current, 'data-tally'), { timeout: 10_000 }).toBe('2,0,0');
+      expect(await p.getAttribute(current, 'data-voters')).toBe('2');
+    }
+    await shot(ana, '20-poll-student');
+    await teacher.click('[data-testid=poll-close]');
+    for (const p of [teacher, ana, bo]) await expect.poll(() => p.getAttribute(current, 'data-closed'), { timeout: 10_000 }).toBe('true');
+    // Closed: no vote buttons, the result stays.
+    expect(await ana.locator('[data-testid=poll-vote-0]').count()).toBe(0);
+    expect(await ana.locator('[data-testid=poll-count-0]').textContent()).toBe('2');
+    await shot(teacher, '21-poll-closed-teacher');
+  }, 45_000);
+});
