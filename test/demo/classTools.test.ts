@@ -44,4 +44,42 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     expect(await ana.locator('[data-testid=poll-count-0]').textContent()).toBe('2');
     await shot(teacher, '21-poll-closed-teacher');
   }, 45_000);
+
+  it('chat moderation: the teacher pins and deletes messages, everyone sees it', async () => {
+    const { teacher, students } = await app.lesson('Mr Mod', ['Cy', 'Di']);
+    const [cy, di] = students as [Page, Page];
+    const all = [teacher, cy, di];
+    const say = async (p: Page, text: string): Promise<void> => {
+      await p.fill('[data-testid=chat-input]', text);
+      await p.click('[data-testid=chat-send]');
+    };
+    await say(teacher, 'Homework: page 12');
+    await say(cy, 'lol spam');
+    await say(di, 'Can we use calculators?');
+    const texts = (p: Page): Promise<string[]> => p.locator('[data-testid=chat-message] > span:nth-child(2)').allTextContents();
+    for (const p of all) await expect.poll(() => texts(p), { timeout: 10_000 }).toEqual(['Homework: page 12', 'lol spam', 'Can we use calculators?']);
+    // Students get no moderation buttons.
+    expect(await cy.locator('[data-testid=chat-delete], [data-testid=chat-pin]').count()).toBe(0);
+
+    // Pin the homework message: it shows on top for everyone.
+    await teacher.locator('[data-testid=chat-message]').nth(0).locator('[data-testid=chat-pin]').click();
+    for (const p of all) await expect.poll(() => p.locator('[data-testid=pinned-message]').allTextContents(), { timeout: 10_000 }).toEqual([expect.stringContaining('Homework: page 12')]);
+    // The pinned box sits above the conversation.
+    const above = async (p: Page): Promise<boolean> => {
+      const pin = await p.locator('[data-testid=chat-pinned]').boundingBox();
+      const list = await p.locator('[data-testid=chat-messages]').boundingBox();
+      return pin !== null && list !== null && pin.y + pin.height <= list.y + 1;
+    };
+    expect(await above(di)).toBe(true);
+
+    // Delete the spam: gone everywhere.
+    await teacher.locator('[data-testid=chat-message]').nth(1).locator('[data-testid=chat-delete]').click();
+    for (const p of all) await expect.poll(() => texts(p), { timeout: 10_000 }).toEqual(['Homework: page 12', 'Can we use calculators?']);
+    await shot(di, '22-chat-pinned-student');
+    await shot(teacher, '23-chat-moderation-teacher');
+
+    // Unpin: the box goes away for everyone.
+    await teacher.click('[data-testid=chat-unpin]');
+    for (const p of all) await expect.poll(() => p.locator('[data-testid=pinned-message]').count(), { timeout: 10_000 }).toBe(0);
+  }, 45_000);
 });
