@@ -14,5 +14,12 @@ export const MESSAGE_TOPOLOGY = 18;
 /** A control message signed by the teacher (stage, slide, lock, removal …). */
 export const MESSAGE_SIGNED_CONTROL = 19;
 
+/** A ROUTED envelope signed by its origin: origin, seq, inner, the origin's public key and signature (signed mode). */
+export const MESSAGE_SIGNED_ROUTED = 20;
+/** A TOPOLOGY message signed by its origin (signed mode). */
+export const MESSAGE_SIGNED_TOPOLOGY = 21;
+/** Link authentication: a challenge nonce, or the answer signed by the peer the link claims to reach. */
+export const MESSAGE_LINK_HELLO = 22;
+
 /** The largest single data-channel send that every browser accepts. */
 export const MAX_DATA_CHANNEL_MESSAGE_BYTES = 16 * 1024;

@@ -64,7 +64,8 @@ export function encodeTopology(message: TopologyMessage): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-function validPeerId(id: string): boolean {
+/** Whether `id` is an acceptable peer id on the wire (1–256 characters). */
+export function validPeerId(id: string): boolean {
   return id.length > 0 && id.length <= MAX_PEER_ID_LENGTH;
 }
 
