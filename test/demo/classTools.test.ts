@@ -82,4 +82,55 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     await teacher.click('[data-testid=chat-unpin]');
     for (const p of all) await expect.poll(() => p.locator('[data-testid=pinned-message]').count(), { timeout: 10_000 }).toBe(0);
   }, 45_000);
+
+  it('board viewport follow: students follow the teacher\'s zoom, pan and page; stop following and follow again', async () => {
+    const { teacher, students } = await app.lesson('Ms View', ['Eve', 'Fin']);
+    const [eve, fin] = students as [Page, Page];
+    /** The board point at the centre of a page's canvas, and the zoom. */
+    const centre = async (p: Page): Promise<{ x: number; y: number; scale: number }> => {
+      const [x, y, scale] = ((await p.getAttribute('[data-testid=classroom] [data-testid=board]', 'data-view')) ?? '').split(',').map(Number) as [number, number, number];
+      const box = await p.locator('[data-testid=classroom] [data-testid=board-canvas]').boundingBox();
+      if (box === null) throw new Error('no board');
+      return { x: x + box.width / (2 * scale), y: y + box.height / (2 * scale), scale };
+    };
+    const sameView = async (p: Page): Promise<boolean> => {
+      const [t, o] = [await centre(teacher), await centre(p)];
+      return Math.abs(t.x - o.x) < 3 && Math.abs(t.y - o.y) < 3 && Math.abs(t.scale / o.scale - 1) < 0.15;
+    };
+    // The teacher zooms in twice and scrolls (the wheel pans without Ctrl).
+    await teacher.getByRole('button', { name: 'Zoom in' }).click();
+    await teacher.getByRole('button', { name: 'Zoom in' }).click();
+    const input = teacher.locator('[data-testid=board-input]');
+    await input.hover();
+    await teacher.mouse.wheel(120, 200);
+    await expect.poll(async () => (await centre(teacher)).scale).toBeCloseTo(1.5625, 3);
+    for (const p of [eve, fin]) await expect.poll(() => sameView(p), { timeout: 10_000 }).toBe(true);
+    for (const p of [eve, fin]) expect(await p.getAttribute('[data-testid=board]', 'data-following')).toBe('true');
+    await shot(eve, '24-board-follow-student');
+
+    // Eve stops following (her own zoom also would); the teacher moves on; only Fin follows.
+    await eve.click('[data-testid=board-follow-toggle]');
+    const eveBefore = await centre(eve);
+    await teacher.getByRole('button', { name: 'Zoom out' }).click();
+    await input.hover();
+    await teacher.mouse.wheel(-300, 0);
+    await expect.poll(() => sameView(fin), { timeout: 10_000 }).toBe(true);
+    expect(await centre(eve)).toEqual(eveBefore);
+    // Fin zooms himself: that stops his following too.
+    await fin.getByRole('button', { name: 'Zoom in' }).click();
+    await expect.poll(() => fin.getAttribute('[data-testid=board]', 'data-following')).toBe('false');
+    // Eve follows again: she snaps to the teacher's view.
+    await eve.click('[data-testid=board-follow-toggle]');
+    await expect.poll(() => sameView(eve), { timeout: 10_000 }).toBe(true);
+
+    // A new page: the followers go there too.
+    await teacher.getByRole('button', { name: 'Add page' }).click();
+    const teacherPage = await teacher.getAttribute('[data-testid=board]', 'data-page');
+    await expect.poll(() => eve.getAttribute('[data-testid=board]', 'data-page'), { timeout: 10_000 }).toBe(teacherPage);
+
+    // The teacher turns following off for everyone: the student's control disappears, her view stays hers.
+    await teacher.click('[data-testid=board-follow-all]');
+    await expect.poll(() => eve.locator('[data-testid=board-follow-toggle]').count(), { timeout: 10_000 }).toBe(0);
+    await shot(teacher, '25-board-follow-teacher');
+  }, 45_000);
 });

@@ -61,3 +61,9 @@ export function fitWidth(screenWidth: number, boardWidth: number): Viewport {
 export function toScreen(v: Viewport, x: number, y: number): { x: number; y: number } {
   return { x: (x - v.x) * v.scale, y: (y - v.y) * v.scale };
 }
+
+/** The view showing the board rectangle (x, y, w, h) whole and centred on a `screenWidth`×`screenHeight` canvas. */
+export function fitRect(rect: { x: number; y: number; w: number; h: number }, screenWidth: number, screenHeight: number): Viewport {
+  const scale = clampScale(Math.min(screenWidth / rect.w, screenHeight / rect.h));
+  return { scale, x: rect.x + rect.w / 2 - screenWidth / (2 * scale), y: rect.y + rect.h / 2 - screenHeight / (2 * scale) };
+}
