@@ -67,10 +67,8 @@ export type PeerclassProviderEvents = ClassNetworkEvents;
 
 const RECONNECT_DELAY_MS = 1000;
 const DEFAULT_FORGET_AFTER_MS = 30_000;
-/** Time the leave message gets to cross the data channels before they close. */
-const LEAVE_FLUSH_MS = 250;
-/** Time the data channels get to close before their peer connections are torn down. */
-const LEAVE_GRACE_MS = 500;
+/** Longest a leaving peer waits for its data channels to drain the leave message before it closes them. */
+const LEAVE_DRAIN_MAX_MS = 2000;
 
 /** A random peer id (72 bits, hex): unique per session, so restarts never collide with a previous self. */
 export function randomPeerId(): string {
@@ -249,10 +247,9 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     const leaving = [...this.connectionsByPeer.values()];
     this.connectionsByPeer.clear();
     // The leave (null awareness state) was just sent. Some implementations (@roamhq/wrtc) drop data still in flight
-    // when a channel closes, so the channels close a moment later; closing a channel is graceful and the remote
-    // drops us on its `close`. The RTCPeerConnections go last: closing them at once would abort both.
-    setTimeout(() => { for (const connection of leaving) connection.link?.close(); }, LEAVE_FLUSH_MS);
-    setTimeout(() => { for (const connection of leaving) connection.close(); }, LEAVE_FLUSH_MS + LEAVE_GRACE_MS);
+    // when a channel closes, so each channel closes once its buffer drained; closing a channel is graceful and the
+    // remote drops us on its `close`.
+    for (const connection of leaving) void connection.leave(LEAVE_DRAIN_MAX_MS);
     for (const client of this.signalingClients) client.destroy();
     super.destroy();
   }

@@ -173,7 +173,9 @@ export class Router extends ObservableV2<RouterEvents> {
   originate(inner: Uint8Array): number {
     const seq = ++this.#seq;
     this.#seen.add(this.peerId, seq);
-    this.#forward(encodeRouted({ origin: this.peerId, seq, inner }), this.peerId, null);
+    // Every neighbour is our child in our own tree, but the view counts an edge only once the neighbour's TOPOLOGY
+    // confirmed it: a message sent right after a link came up (a leave, a first edit) would reach nobody.
+    this.#broadcastDirect(encodeRouted({ origin: this.peerId, seq, inner }), null);
     return seq;
   }
 

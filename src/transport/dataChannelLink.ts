@@ -96,6 +96,26 @@ export class DataChannelLink implements Link {
     this.handleClose();
   }
 
+  /**
+   * Closes the channel gracefully and resolves once it reports `closed` (or after `maxWaitMs`). The close handlers
+   * run at once; the channel's closing procedure still delivers what was already sent (an SCTP stream reset follows
+   * the queued data), so the caller must not close the RTCPeerConnection before this resolves: that would abort it.
+   */
+  closeGracefully(maxWaitMs: number): Promise<void> {
+    const deadline = Date.now() + maxWaitMs;
+    // Hand over what still waits in our own queue first: the channel only finishes what it was given.
+    this.flush();
+    try { this.channel.close(); } catch { /* already closed by the implementation */ }
+    this.handleClose();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.channel.readyState === 'closed' || Date.now() >= deadline) resolve();
+        else setTimeout(check, DRAIN_POLL_MS);
+      };
+      check();
+    });
+  }
+
   /** Messages (or chunk frames) waiting to be handed to the channel. */
   get queuedFrames(): number { return this.queue.length; }
 

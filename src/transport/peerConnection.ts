@@ -85,6 +85,8 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   private readonly sendSignal: (data: PeerSignal) => void;
   private readonly log: (reason: string) => void;
   private dataLink: DataChannelLink | null = null;
+  /** Set by {@link leave}: the channel closes first and the connection only once the channel finished closing. */
+  private leaving = false;
   private readonly maxMessageBytes: number | undefined;
   private makingOffer = false;
   private ignoreOffer = false;
@@ -163,10 +165,23 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
         this.emit('link', [link]);
       },
       // The channel closing (either side) ends the connection.
-      onChannelClose: () => { if (this.linkOpen) this.close(); },
+      onChannelClose: () => { if (this.linkOpen && !this.leaving) this.close(); },
     };
     if (this.maxMessageBytes !== undefined) options.maxMessageBytes = this.maxMessageBytes;
     this.dataLink = openNegotiatedLink(this.pc, this.remoteId, options);
+  }
+
+  /**
+   * Leaves gracefully: closes the data channel (the remote drops us on its close), waits (at most `maxWaitMs`) until
+   * the channel's closing procedure delivered what was sent, then closes the connection. Closing the connection at
+   * once would abort the association and could cut off the last message (the leave).
+   */
+  async leave(maxWaitMs: number): Promise<void> {
+    if (this.dataLink !== null && this.linkOpen && !this.closedFlag) {
+      this.leaving = true;
+      await this.dataLink.closeGracefully(maxWaitMs);
+    }
+    this.close();
   }
 
   /** The data-channel link once its channel is open, otherwise null. */
