@@ -4,6 +4,7 @@ import { startRelay, type Relay } from '../../signaling/index.js';
 import { bundleForBrowser, servePages, type PageServer } from '../helpers/browserBundle.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startCoturn, type Coturn } from '../helpers/coturn.js';
+import { waitUntil } from '../helpers/processes.js';
 
 let pages: PageServer;
 let browser: Browser;
@@ -157,8 +158,8 @@ describe('Classroom media in Chromium (fake devices)', () => {
     const [s1, s2] = students as [Page, Page];
     await decodesFrom(s1, 't', 30_000);
     await decodesFrom(s2, 't', 30_000);
-    const types = (await stats(s1)).localCandidateTypes;
-    expect(types.length).toBeGreaterThan(0);
+    let types: string[] = [];
+    await waitUntil(async () => (types = (await stats(s1)).localCandidateTypes).length > 0, 'a selected candidate pair in s1\'s stats', 10_000);
     expect(types.every((t) => t === 'relay')).toBe(true);
     await teacher.evaluate(() => window.room.classroom.setStage('s1'));
     await decodesFrom(s2, 's1', 30_000);
