@@ -8,11 +8,14 @@ export interface TokenOptions {
   audience?: string;
 }
 
-export type TokenCheck = { ok: true; topics: ReadonlySet<string> | 'any' } | { ok: false; message: string };
+/** A verified token: the topics it opens and when it stops opening them (ms since the epoch; Infinity without `exp`). */
+export interface TokenGrant { topics: ReadonlySet<string> | 'any'; expiresAt: number }
+
+export type TokenCheck = ({ ok: true } & TokenGrant) | { ok: false; message: string };
 
 /**
- * Verifies access tokens carried on `subscribe`. A token's `topics` claim lists the topics it opens
- * (or `["*"]` for all); `exp` is enforced by jose.
+ * Verifies access tokens carried on `subscribe` (and in `Authorization: Bearer` at `GET /ice-servers`). A token's
+ * `topics` claim lists the topics it opens (or `["*"]` for all); `exp` is enforced by jose.
  */
 export class TokenVerifier {
   private readonly key: Promise<Uint8Array | CryptoKey | JWTVerifyGetKey>;
@@ -28,7 +31,7 @@ export class TokenVerifier {
   }
 
   async check(token: string | undefined): Promise<TokenCheck> {
-    if (token === undefined) return { ok: false, message: 'this relay requires an access token on subscribe' };
+    if (token === undefined) return { ok: false, message: 'this relay requires an access token: send "token" on subscribe' };
     try {
       const key = await this.key;
       const verifyOptions = { issuer: this.options.issuer, audience: this.options.audience };
@@ -37,7 +40,8 @@ export class TokenVerifier {
         : await jwtVerify(token, key, verifyOptions);
       const topics = payload.topics;
       if (!Array.isArray(topics) || !topics.every((t) => typeof t === 'string')) return { ok: false, message: 'token has no "topics" claim' };
-      return { ok: true, topics: topics.includes('*') ? 'any' : new Set(topics as string[]) };
+      const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity;
+      return { ok: true, topics: topics.includes('*') ? 'any' : new Set(topics as string[]), expiresAt };
     } catch (error) {
       return { ok: false, message: `invalid access token: ${(error as Error).message}` };
     }

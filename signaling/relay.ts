@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import type { ErrorMessage, IceServerConfig, SignalingErrorCode } from '../src/protocol/signaling.js';
+import type { ClientToRelayMessage, ErrorMessage, IceServerConfig, SignalingErrorCode } from '../src/protocol/signaling.js';
+import { ConnectionAccess } from './access.js';
 import { TokenVerifier, type TokenOptions } from './auth.js';
 import { iceServersFor } from './iceServers.js';
 import { encodeTextFrame, sendPrebuiltFrame } from './frames.js';
@@ -28,7 +29,12 @@ export interface RelayOptions {
   turnSecret?: string;
   /** Lifetime of TURN credentials. Default 86400 (one day). */
   turnTtlSeconds?: number;
-  /** Require a JWT on subscribe, checked with this HS256 secret or public key. Off when absent. */
+  /**
+   * Require a JWT on subscribe, checked with this HS256 secret or public key. Off when absent. When on, a
+   * connection may subscribe and publish only to topics a valid token of its opens, and ICE servers (TURN
+   * credentials) go only to connections that presented a valid token and to `GET /ice-servers` with
+   * `Authorization: Bearer <token>`.
+   */
   token?: TokenOptions;
   /** Share topics with other relay processes through this Redis (`redis://host:port`). */
   redisUrl?: string;
@@ -64,6 +70,10 @@ interface Client {
   readonly socket: WebSocket;
   readonly id: string;
   readonly bucket: TokenBucket;
+  /** What its tokens allow; null when the relay requires none. */
+  readonly access: ConnectionAccess | null;
+  /** Messages wait here, in arrival order, while a token is being verified. */
+  queue: Promise<void> | null;
   alive: boolean;
   violations: number;
   lastRateError: number;
@@ -121,7 +131,16 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         () => res.writeHead(500).end(),
       );
     } else if (path === '/ice-servers') {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ iceServers: iceServersFor(iceOptions) }));
+      const reply = (status: number, body: object, headers: Record<string, string> = {}): void => {
+        res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(body));
+      };
+      if (verifier === null) { reply(200, { iceServers: iceServersFor(iceOptions) }); return; }
+      // TURN credentials only for token holders: otherwise the TURN server is an open relay for anyone.
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+      void verifier.check(bearer).then((result) => {
+        if (result.ok) reply(200, { iceServers: iceServersFor(iceOptions) });
+        else reply(401, { error: 'unauthorized', message: bearer === undefined ? 'send Authorization: Bearer <access token>' : result.message }, { 'www-authenticate': 'Bearer' });
+      });
     } else if (options.staticDir !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
       serveStatic(options.staticDir, req, res).catch((error: unknown) => {
         log.error({ err: error }, 'static file error');
@@ -156,9 +175,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     }
   };
 
-  const subscribe = (client: Client, topics: string[], allowed: ReadonlySet<string> | 'any'): void => {
+  const subscribe = (client: Client, topics: string[]): void => {
     for (const topic of topics) {
-      if (allowed !== 'any' && !allowed.has(topic)) { refuse(client, 'unauthorized', 'the access token does not allow this topic', topic); continue; }
+      if (client.access !== null && !client.access.allows(topic)) { refuse(client, 'unauthorized', client.access.refusal(topic), topic); continue; }
       const mine = registry.topicsOfConnection(client);
       if (mine.size >= limits.maxTopicsPerConnection && !mine.has(topic)) {
         refuse(client, 'too-many-topics', `at most ${limits.maxTopicsPerConnection} topics per connection`, topic);
@@ -194,21 +213,51 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     const parsed = parseClientMessage(text, limits);
     if (!parsed.ok) { refuse(client, parsed.refusal.code, parsed.refusal.message); return; }
     const message = parsed.message;
+    // While a token is being verified, later messages wait so that a publish right after subscribe sees its grant.
+    const pending = client.queue !== null ? client.queue.then(() => dispatch(client, message)) : dispatch(client, message);
+    if (pending === undefined) return;
+    const queued = pending.catch((error: unknown) => {
+      log.error({ err: error, client: client.id }, 'internal error handling a message');
+      refuse(client, 'internal', 'internal relay error');
+    });
+    client.queue = queued;
+    void queued.then(() => { if (client.queue === queued) client.queue = null; });
+  };
+
+  /**
+   * Subscribe when tokens are required: a valid token joins the connection's grants (the first also brings the ICE
+   * servers), then each topic is checked against them. A subscribe without a token relies on earlier ones.
+   */
+  const subscribeWithToken = async (client: Client, access: ConnectionAccess, topics: string[], token: string | undefined): Promise<void> => {
+    if (token !== undefined && verifier !== null) {
+      const result = await verifier.check(token);
+      if (client.socket.readyState !== WebSocket.OPEN) return;
+      if (!result.ok) {
+        if (topics.length === 0) refuse(client, 'unauthorized', result.message);
+        for (const topic of topics) refuse(client, 'unauthorized', result.message, topic);
+        return;
+      }
+      if (access.add(result)) sendIceServers(client);
+    }
+    subscribe(client, topics);
+  };
+
+  /** Handles one valid message; returns a promise while it waits on a token check. */
+  const dispatch = (client: Client, message: ClientToRelayMessage): Promise<void> | undefined => {
+    if (client.socket.readyState !== WebSocket.OPEN) return undefined;
     switch (message.type) {
       case 'subscribe':
-        if (verifier === null) subscribe(client, message.topics, 'any');
-        else {
-          void verifier.check(message.token).then((result) => {
-            if (client.socket.readyState !== WebSocket.OPEN) return;
-            if (result.ok) subscribe(client, message.topics, result.topics);
-            else for (const topic of message.topics) refuse(client, 'unauthorized', result.message, topic);
-          });
-        }
+        if (client.access === null) subscribe(client, message.topics);
+        else return subscribeWithToken(client, client.access, message.topics, message.token);
         break;
       case 'unsubscribe':
         for (const topic of message.topics) registry.unsubscribe(client, topic);
         break;
       case 'publish': {
+        if (client.access !== null && !client.access.allows(message.topic)) {
+          refuse(client, 'unauthorized', client.access.refusal(message.topic), message.topic);
+          break;
+        }
         const receivers = registry.subscribersOf(message.topic);
         // Serialized once for every receiver (y-webrtc's server stringifies per receiver).
         const frame = Buffer.from(JSON.stringify({ type: 'publish', topic: message.topic, data: message.data, clients: receivers?.size ?? 0 }));
@@ -220,11 +269,30 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         sendJson(client, { type: 'pong' });
         break;
     }
+    return undefined;
+  };
+
+  const sendIceServers = (client: Client): void => {
+    const iceServers = iceServersFor(iceOptions, client.id);
+    if (iceServers.length > 0) sendJson(client, { type: 'ice-servers', iceServers });
+  };
+
+  /** Ends subscriptions whose tokens expired (checked on every heartbeat). */
+  const expireSubscriptions = (client: Client): void => {
+    const access = client.access;
+    if (access === null) return;
+    for (const topic of [...registry.topicsOfConnection(client)]) {
+      if (access.allows(topic)) continue;
+      registry.unsubscribe(client, topic);
+      metrics.rejections.inc({ reason: 'unauthorized' });
+      sendJson(client, { type: 'error', code: 'unauthorized', message: access.refusal(topic), topic } satisfies ErrorMessage);
+    }
   };
 
   wss.on('connection', (socket) => {
     const client: Client = {
-      socket, id: randomUUID(), alive: true, violations: 0, lastRateError: 0,
+      socket, id: randomUUID(), alive: true, violations: 0, lastRateError: 0, queue: null,
+      access: verifier !== null ? new ConnectionAccess() : null,
       bucket: new TokenBucket(limits.messagesPerSecond, limits.messageBurst),
     };
     metrics.connections.inc();
@@ -251,14 +319,15 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     });
     clients.add(client);
     socket.once('close', () => clients.delete(client));
-    const iceServers = iceServersFor(iceOptions, client.id);
-    if (iceServers.length > 0) sendJson(client, { type: 'ice-servers', iceServers });
+    // With tokens required, TURN credentials wait for the first valid token (see `present`).
+    if (client.access === null) sendIceServers(client);
   });
 
   const clients = new Set<Client>();
   const heartbeat = setInterval(() => {
     for (const client of clients) {
       if (!client.alive) { client.socket.terminate(); continue; }
+      expireSubscriptions(client);
       client.alive = false;
       client.socket.ping();
     }
