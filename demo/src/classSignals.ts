@@ -111,3 +111,26 @@ export function cameraOffAskFor(awareness: Awareness, teacherPeerId: string, pee
   const ask = fieldOf(awareness, teacherPeerId, CAMERA_OFF, cameraAskCheck);
   return ask !== null && ask.peerId === peerId ? ask.n : null;
 }
+
+/**
+ * Keeps the stage-leave flags working: the teacher's app takes a student off stage when they ask; a student's app
+ * clears its own flag once off stage. Returns a cleanup function.
+ */
+export function wireStageLeave(session: ClassSession): () => void {
+  const check = (): void => {
+    const stage = session.stage.value;
+    if (session.role === 'teacher') {
+      if (stage !== null && wantsToLeaveStage(session.awareness, stage)) {
+        session.classroom.setStage(null).catch(() => undefined);
+      }
+    } else if (stage !== session.peerId && wantsToLeaveStage(session.awareness, session.peerId)) {
+      askToLeaveStage(session.awareness, false);
+    }
+  };
+  session.awareness.on('change', check);
+  session.classroom.on('stage', check);
+  return () => {
+    session.awareness.off('change', check);
+    session.classroom.off('stage', check);
+  };
+}

@@ -5,7 +5,9 @@ import type {
 import { shallowRef } from 'vue';
 import type { ShallowRef } from 'vue';
 import type * as Y from 'yjs';
+import { AttendanceLog } from './attendance.js';
 import { publishCursor, publishUser } from './board/presence.js';
+import { wireStageLeave } from './classSignals.js';
 import { lessonInfoType } from './lessonInfo.js';
 import type { LessonInfo } from './lessonInfo.js';
 
@@ -82,6 +84,8 @@ export class ClassSession {
   readonly end: Live<SessionEnd>;
   /** Remote camera and screen streams (camera and microphone share one stream per peer). */
   readonly remoteMedia: Live<RemoteMedia[]>;
+  /** Teacher: who joined and left, with times (null for students). */
+  readonly attendance: AttendanceLog | null;
   private readonly endRef = shallowRef<SessionEnd>(null);
   /** The teacher's mute requests of this session: for everyone, then newer per-student ones. */
   private readonly cleanups: Array<() => void> = [];
@@ -139,6 +143,14 @@ export class ClassSession {
       status.value = { ...status.value, ...patch };
     };
     on('participants', (list) => { participants.value = list; });
+    const attendance = this.role === 'teacher' ? new AttendanceLog(options.classId) : null;
+    this.attendance = attendance;
+    if (attendance !== null) {
+      for (const p of classroom.participants()) attendance.joined(p);
+      on('participant-joined', (p) => attendance.joined(p));
+      on('participant-left', (peerId) => attendance.left(peerId));
+      this.cleanups.push(() => attendance.close());
+    }
     on('hands', (queue) => { hands.value = queue; });
     on('stage', (peerId) => { stage.value = peerId; });
     // While the browser is offline a peer can still look connected (WebRTC notices the loss only after its consent
@@ -178,6 +190,7 @@ export class ClassSession {
       window.removeEventListener('offline', online);
     });
     if (this.role === 'teacher') this.cleanups.push(this.history.autoMark(5_000));
+    this.cleanups.push(wireStageLeave(this));
   }
 
   /** The class's awareness (board cursors, the laser pointer). */

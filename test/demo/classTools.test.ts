@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppHarness, shot } from './appHarness.js';
@@ -133,4 +134,65 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     await expect.poll(() => eve.locator('[data-testid=board-follow-toggle]').count(), { timeout: 10_000 }).toBe(0);
     await shot(teacher, '25-board-follow-teacher');
   }, 45_000);
+
+  it('participation: one teacher preview, hand down, leave the stage, camera-off request, reactions, attendance CSV', async () => {
+    const { teacher, students } = await app.lesson('Mr Tile', ['Gia', 'Hal']);
+    const [gia, hal] = students as [Page, Page];
+    const row = (p: Page, name: string) => p.locator(`[data-testid=participant][data-name=${name}]`);
+
+    // The teacher's own picture shows once: in the teacher tile, marked as theirs; no "You" tile.
+    expect(await teacher.locator('[data-testid=tile-self]').count()).toBe(0);
+    expect(await teacher.locator('[data-testid=tile-teacher] .label').textContent()).toContain('(you)');
+    expect(await gia.locator('[data-testid=tile-self]').count()).toBe(1);
+
+    // A student raises and lowers her hand.
+    await gia.click('[data-testid=raise-hand]');
+    await expect.poll(() => row(teacher, 'Gia').getAttribute('data-hand'), { timeout: 10_000 }).toBe('true');
+    expect(await gia.textContent('[data-testid=raise-hand]')).toBe('Lower hand');
+    await gia.click('[data-testid=raise-hand]');
+    await expect.poll(() => row(teacher, 'Gia').getAttribute('data-hand'), { timeout: 10_000 }).toBe('false');
+
+    // Staged, she sees herself once (the stage tile), then leaves the stage on her own.
+    await row(teacher, 'Gia').locator('[data-testid=stage-button]').click();
+    await expect.poll(() => gia.locator('[data-testid=leave-stage]').count(), { timeout: 10_000 }).toBe(1);
+    expect(await gia.locator('[data-testid=tile-self]').count()).toBe(0);
+    await expect.poll(() => hal.locator('[data-testid=tile-stage]').count(), { timeout: 10_000 }).toBe(1);
+    await gia.click('[data-testid=leave-stage]');
+    for (const p of [teacher, gia, hal]) await expect.poll(() => p.locator('[data-testid=tile-stage]').count(), { timeout: 10_000 }).toBe(0);
+    expect(await gia.locator('[data-testid=leave-stage]').count()).toBe(0);
+
+    // The teacher asks Hal to turn his camera off: his app does, and tells him he may turn it on again.
+    await hal.click('[data-testid=camera-toggle]');
+    await expect.poll(() => hal.getAttribute('[data-testid=camera-toggle]', 'aria-pressed'), { timeout: 10_000 }).toBe('true');
+    await row(teacher, 'Hal').locator('[data-testid=camera-off-button]').click();
+    await expect.poll(() => hal.getAttribute('[data-testid=camera-toggle]', 'aria-pressed'), { timeout: 10_000 }).toBe('false');
+    expect(await hal.locator('[data-testid=camera-off-asked]').count()).toBe(1);
+    expect(await teacher.textContent('[data-testid=teacher-notice]')).toContain('request');
+    await shot(hal, '26-camera-off-asked-student');
+
+    // Reactions: Hal's shows on his row for the teacher; the teacher's over the teacher tile for Gia; both fade.
+    await hal.click('[data-testid=react]');
+    await hal.click('[data-testid="react-👍"]');
+    await expect.poll(() => row(teacher, 'Hal').locator('[data-testid=reaction]').textContent(), { timeout: 10_000 }).toBe('👍');
+    await teacher.click('[data-testid=react]');
+    await teacher.click('[data-testid="react-🎉"]');
+    await expect.poll(() => gia.locator('[data-testid=tile-teacher] [data-testid=tile-reaction]').textContent(), { timeout: 10_000 }).toBe('🎉');
+    await shot(gia, '27-reaction-student');
+    await expect.poll(() => gia.locator('[data-testid=tile-reaction]').count(), { timeout: 10_000 }).toBe(0);
+
+    // Attendance: Hal leaves; the teacher's CSV lists everyone with join times and Hal's leaving time.
+    await hal.getByRole('button', { name: 'Leave the class' }).click();
+    await expect.poll(() => row(teacher, 'Hal').count(), { timeout: 15_000 }).toBe(0);
+    const [download] = await Promise.all([teacher.waitForEvent('download'), teacher.click('[data-testid=attendance-csv]')]);
+    expect(download.suggestedFilename()).toMatch(/^attendance-.*\.csv$/);
+    const lines = readFileSync(await download.path(), 'utf8').trim().split(/\r\n/);
+    expect(lines[0]).toBe('name,role,joined,left,minutes,peer id');
+    const byName = new Map(lines.slice(1).map((l) => l.split(',')).map((f) => [f[0], f]));
+    expect([...byName.keys()].sort()).toEqual(['Gia', 'Hal', 'Mr Tile']);
+    const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    expect(byName.get('Hal')?.[2]).toMatch(iso);
+    expect(byName.get('Hal')?.[3]).toMatch(iso);
+    expect(byName.get('Gia')?.[3]).toBe('');
+    expect(byName.get('Gia')?.[1]).toBe('student');
+  }, 55_000);
 });
