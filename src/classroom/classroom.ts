@@ -109,7 +109,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     this.#provider = new PeerclassProvider(options.classId, this.ydoc, {
       signaling: options.signaling, secret: options.secret, rtc: options.rtc, WebSocket: options.WebSocket,
       iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy, topology, peerId: this.peerId,
-      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...((options.relayToken ?? options.token) !== undefined ? { token: options.relayToken ?? options.token } : {}),
       self: { role: this.role, name: this.name, ...(teacherProof !== undefined ? { teacherKey: options.teacherKey, teacherProof } : {}) },
       verifyPeer: (peer) => this.#verifyPeer(peer),
       connect: false, log: options.log,

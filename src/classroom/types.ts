@@ -6,7 +6,7 @@ import type { ConnectionQuality, MediaKind } from '../media/index.js';
 import type { Role } from '../protocol/announce.js';
 import type { NetworkStatus } from '../provider/network.js';
 import type { RtcImplementation } from '../transport/peerConnection.js';
-import type { WebSocketConstructorLike } from '../transport/signalingClient.js';
+import type { RelayToken, WebSocketConstructorLike } from '../transport/signalingClient.js';
 
 /** Options of {@link Classroom.create}. `classId`, `secret` and `teacherKey` come from the join link. */
 export interface ClassroomOptions {
@@ -28,7 +28,13 @@ export interface ClassroomOptions {
   WebSocket?: WebSocketConstructorLike;
   iceServers?: RTCIceServer[];
   iceTransportPolicy?: RTCIceTransportPolicy;
-  /** Access token (JWT) for relays that require one on `subscribe`. */
+  /**
+   * Relay access token (JWT) for relays that require one (README "Relay tokens"): a string, or a function that
+   * fetches a fresh one from your backend, called on every (re)connect and before the token expires. Refusals arrive
+   * on `network`'s `error` event with code `unauthorized`.
+   */
+  relayToken?: RelayToken;
+  /** @deprecated Use {@link ClassroomOptions.relayToken}. */
   token?: string;
   /** Extra (third-party) doc types registered besides the built-ins (whiteboard, chat, presentation, history). */
   docTypes?: readonly AnyDocType[];

@@ -8,7 +8,7 @@ import { SyncEngine } from '../sync/syncEngine.js';
 import { meshTopology, type PeerInfo, type Topology } from '../topology/index.js';
 import { PeerConnection, type RtcImplementation } from '../transport/peerConnection.js';
 import type { ReconnectPolicy } from '../transport/relaySocket.js';
-import { SignalingClient, type SignalingError, type SignalingStatus, type WebSocketConstructorLike } from '../transport/signalingClient.js';
+import { SignalingClient, type RelayToken, type SignalingError, type SignalingStatus, type WebSocketConstructorLike } from '../transport/signalingClient.js';
 import { NetworkRecovery } from './recovery.js';
 import type { ChannelHandler, ClassNetwork, ClassNetworkEvents, MediaConnection, NetworkChannel, NetworkError } from './network.js';
 
@@ -39,8 +39,12 @@ export interface PeerclassProviderOptions {
   iceServers?: RTCIceServer[];
   /** 'relay' forces every connection through TURN. */
   iceTransportPolicy?: RTCIceTransportPolicy;
-  /** Access token for relays that require one. */
-  token?: string;
+  /**
+   * Access token (JWT) for relays that require one, sent on subscribe (it also allows our publishes and TURN): a
+   * string, or a function called on every (re)connect and before `exp` (see {@link RelayToken}). Refusals arrive as
+   * `error` with code `unauthorized`.
+   */
+  token?: RelayToken;
   /** When to retry a lost relay connection; default exponential backoff 250 ms → 10 s with jitter. */
   reconnectPolicy?: ReconnectPolicy;
   /** Start connecting at once. Default true. */

@@ -88,8 +88,11 @@ export interface RelaySocketError {
 /** Events of {@link RelaySocket}. */
 export interface RelaySocketEvents {
   status: (status: RelaySocketStatus) => void;
-  /** A well-formed relay message other than `pong` (which the keepalive consumes). */
-  message: (message: RelayMessage) => void;
+  /**
+   * A well-formed relay message other than `pong` (which the keepalive consumes); `pongs` = pongs received on this
+   * connection before it (see {@link RelaySocket.sendFence}).
+   */
+  message: (message: RelayMessage, pongs: number) => void;
   error: (error: RelaySocketError) => void;
 }
 
@@ -136,6 +139,8 @@ export class RelaySocket extends ObservableV2<RelaySocketEvents> {
   private probeTimer: ReturnType<typeof setTimeout> | null = null;
   private lastMessageAt = 0;
   private unreachableReported = false;
+  private pingsSent = 0;
+  private pongsReceived = 0;
 
   /**
    * Creates the socket; call {@link connect} to start.
@@ -202,12 +207,27 @@ export class RelaySocket extends ObservableV2<RelaySocketEvents> {
     }
   }
 
+  /**
+   * Sends a ping as a marker in the relay's reply stream and returns its number on this connection (null while not
+   * connected). The relay answers in order, so everything it sent in reply to earlier messages arrives before
+   * {@link pongs} reaches that number.
+   */
+  sendFence(): number | null {
+    return this.send({ type: 'ping' }) ? this.pingsSent : null;
+  }
+
+  /** Pongs received on the current connection (compare with {@link sendFence}'s number). */
+  get pongs(): number {
+    return this.pongsReceived;
+  }
+
   /** Sends one message; returns false (and sends nothing) while not connected. */
   send(message: ClientToRelayMessage): boolean {
     const ws = this.ws;
     if (ws === null || ws.readyState !== OPEN || this.currentStatus !== 'connected') return false;
     try {
       ws.send(JSON.stringify(message));
+      if (message.type === 'ping') this.pingsSent++;
       return true;
     } catch {
       return false; // closing under us: the close event follows
@@ -265,6 +285,8 @@ export class RelaySocket extends ObservableV2<RelaySocketEvents> {
       this.outageStartedAt = null;
       this.unreachableReported = false;
       this.lastMessageAt = Date.now();
+      this.pingsSent = 0;
+      this.pongsReceived = 0;
       this.startPing(ws);
       this.setStatus('connected');
     };
@@ -275,7 +297,8 @@ export class RelaySocket extends ObservableV2<RelaySocketEvents> {
       if (text === null) return;
       const decoded = decodeRelayMessage(text);
       // Unknown types may come from a newer relay, malformed ones from a broken one: neither is ours to act on.
-      if (decoded.ok && decoded.value.type !== 'pong') this.emit('message', [decoded.value]);
+      if (decoded.ok && decoded.value.type === 'pong') this.pongsReceived++;
+      else if (decoded.ok) this.emit('message', [decoded.value, this.pongsReceived]);
     };
     ws.onclose = () => {
       if (!opened) this.reportUnreachable(`cannot reach the signaling relay at ${this.url}`);

@@ -3,12 +3,14 @@ import type { RelayMessage } from '../protocol/relayMessages.js';
 import { decodePublishEnvelope, decodeSealedPayload, encodeSealedPayload, type PublishEnvelope, type SealedSignalingPayload } from '../protocol/sealedSignaling.js';
 import type { IceServerConfig, SignalingErrorCode } from '../protocol/signaling.js';
 import { TransportError } from './errors.js';
+import { RelayTokens, type RelayToken } from './relayTokens.js';
 import { DefaultReconnectPolicy, RelaySocket, type ReconnectPolicy, type RelaySocketStatus, type WebSocketConstructorLike } from './relaySocket.js';
 import { deriveRoomKey, openBytes, sealBytes, topicForRoom } from './signalingCrypto.js';
 
 // Kept importable from here: the provider and older code import them from this module.
 export type { WebSocketConstructorLike, WebSocketLike, ReconnectPolicy, ReconnectContext } from './relaySocket.js';
 export { DefaultReconnectPolicy } from './relaySocket.js';
+export type { RelayToken } from './relayTokens.js';
 export type { PublishEnvelope, SealedSignalingPayload } from '../protocol/sealedSignaling.js';
 
 /** Connection state of a {@link SignalingClient}: `connected` once subscribed to the room's topic. */
@@ -18,11 +20,14 @@ export type SignalingStatus = RelaySocketStatus;
 export interface SignalingError {
   /**
    * `wrong-secret`: a peer in this room encrypts with another class secret (reported once per such peer);
-   * `relay-error`: the relay refused something (its code is in `relayCode` when known, code and text in `message`);
+   * `unauthorized`: the relay requires an access token and refused ours (missing, invalid, expired, or not for this
+   * class), or the token function failed; reported once per connection, and not when a fresh token from the token
+   * function fixed it;
+   * `relay-error`: the relay refused something else (its code is in `relayCode` when known, code and text in `message`);
    * `unreachable`: the relay could not be reached (reported once per outage);
    * `gave-up`: the reconnect policy stopped retrying (`reconnectNow()` or `connect()` starts again).
    */
-  code: 'wrong-secret' | 'relay-error' | 'unreachable' | 'gave-up';
+  code: 'wrong-secret' | 'unauthorized' | 'relay-error' | 'unreachable' | 'gave-up';
   message: string;
   /** For `relay-error`: the relay's error code, when it is one peerclass relays send. */
   relayCode?: SignalingErrorCode;
@@ -52,8 +57,8 @@ export interface SignalingClientOptions {
   peerId: string;
   /** WebSocket constructor; default `globalThis.WebSocket`. */
   WebSocket?: WebSocketConstructorLike;
-  /** Access token sent on subscribe, for relays that require one. */
-  token?: string;
+  /** Access token sent on subscribe, for relays that require one (which then also allows our publishes). */
+  token?: RelayToken;
   /** What we tell other peers about ourselves in announces (e.g. name, role). */
   info?: unknown;
   /** When to retry after the relay connection is lost (default {@link DefaultReconnectPolicy}). Wins over `reconnect`. */
@@ -80,7 +85,7 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
   /** The room id. */
   readonly roomId: string;
   private readonly socket: RelaySocket;
-  private readonly token: string | undefined;
+  private readonly tokens: RelayTokens;
   private info: unknown;
   private readonly secrets: Promise<{ topic: string; key: CryptoKey }>;
   private currentStatus: SignalingStatus = 'disconnected';
@@ -99,7 +104,7 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
     super();
     this.roomId = options.roomId;
     this.peerId = options.peerId;
-    this.token = options.token;
+    this.tokens = new RelayTokens(options.token, () => void this.renewToken('expiring'));
     this.info = options.info ?? null;
     const socketOptions: ConstructorParameters<typeof RelaySocket>[0] = {
       url: options.url,
@@ -109,9 +114,9 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
     if (options.pingIntervalMs !== undefined) socketOptions.pingIntervalMs = options.pingIntervalMs;
     if (options.probeTimeoutMs !== undefined) socketOptions.probeTimeoutMs = options.probeTimeoutMs;
     this.socket = new RelaySocket(socketOptions);
-    this.socket.on('status', (status) => this.onSocketStatus(status));
-    this.socket.on('message', (message) => {
-      this.receiveChain = this.receiveChain.then(() => this.handleMessage(message)).catch(() => {});
+    this.socket.on('status', (status) => { this.tokens.connectionChanged(); this.onSocketStatus(status); });
+    this.socket.on('message', (message, pongs) => {
+      this.receiveChain = this.receiveChain.then(() => this.handleMessage(message, pongs)).catch(() => {});
     });
     this.socket.on('error', (error) => this.emit('error', [{ code: error.code, message: error.message }]));
     this.secrets = Promise.all([topicForRoom(options.roomId), deriveRoomKey(options.secret, options.roomId)])
@@ -168,6 +173,7 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
   override destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.tokens.connectionChanged();
     this.socket.destroy();
     this.setStatus('disconnected');
     super.destroy();
@@ -194,9 +200,14 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
       this.emit('error', [{ code: 'unreachable', message: `cannot derive the signaling key: ${String(error)}` }]);
       return;
     }
+    const token = await this.tokens.fresh().catch((error: unknown) => {
+      this.reportUnauthorized(`could not get a relay access token: ${String(error)}`);
+      return undefined;
+    });
     if (this.destroyed || this.socket.connection !== connection || this.socket.status !== 'connected') return;
-    const sent = this.socket.send(this.token === undefined ? { type: 'subscribe', topics: [topic] } : { type: 'subscribe', topics: [topic], token: this.token });
+    const sent = this.socket.send(token === undefined ? { type: 'subscribe', topics: [topic] } : { type: 'subscribe', topics: [topic], token });
     if (!sent) return;
+    if (token !== undefined) this.tokens.sent(token);
     this.setStatus('connected');
     this.announce();
   }
@@ -215,7 +226,7 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
     }).catch(() => { /* key derivation failed: subscribing reported it */ });
   }
 
-  private async handleMessage(message: RelayMessage): Promise<void> {
+  private async handleMessage(message: RelayMessage, pongs: number): Promise<void> {
     switch (message.type) {
       case 'publish': {
         const { topic, key } = await this.secrets;
@@ -226,6 +237,11 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
         this.emit('ice-servers', [message.iceServers]);
         return;
       case 'error': {
+        if (message.knownCode === 'unauthorized') {
+          // A reply to something sent before our latest token: that token decides, not this.
+          if (pongs >= this.tokens.staleBeforePongs) await this.onUnauthorized(message.message);
+          return;
+        }
         const error: SignalingError = { code: 'relay-error', message: `${message.code}: ${message.message}` };
         if (message.knownCode !== null) error.relayCode = message.knownCode;
         this.emit('error', [error]);
@@ -261,6 +277,45 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
     } else if (payload.to === this.peerId) {
       this.emit('signal', [from, payload.data]);
     }
+  }
+
+  /** The relay refused our token (or our subscription expired): a token function may supply a new one first. */
+  private async onUnauthorized(reason: string): Promise<void> {
+    const connection = this.socket.connection;
+    if (await this.renewToken('refused')) return;
+    if (this.socket.connection === connection) this.reportUnauthorized(`the relay refused the access token: ${reason}`);
+  }
+
+  /**
+   * Subscribes again on the open connection with a new token from the token function (the relay adds its grant),
+   * after a refusal or shortly before the current token expires. Returns false when there is no new token to send.
+   */
+  private async renewToken(trigger: 'refused' | 'expiring'): Promise<boolean> {
+    const connection = this.socket.connection;
+    let token: string | undefined;
+    try {
+      token = trigger === 'refused' ? await this.tokens.afterRefusal() : await this.tokens.fresh();
+    } catch (error) {
+      this.reportUnauthorized(`could not get a relay access token: ${String(error)}`);
+      return false;
+    }
+    if (token === undefined || (trigger === 'expiring' && token === this.tokens.current)) return false;
+    const { topic } = await this.secrets;
+    if (this.destroyed || this.socket.connection !== connection || this.currentStatus !== 'connected') return false;
+    // Replies to what we sent before arrive before this ping's pong: the new token is judged only by later ones.
+    const fence = this.socket.sendFence();
+    if (fence === null || !this.socket.send({ type: 'subscribe', topics: [topic], token })) return false;
+    this.tokens.staleBeforePongs = fence;
+    this.tokens.sent(token);
+    // Our announce (or signals) may have been refused with the old token.
+    if (trigger === 'refused') this.announce();
+    return true;
+  }
+
+  private reportUnauthorized(message: string): void {
+    if (this.tokens.reported || this.destroyed) return;
+    this.tokens.reported = true;
+    this.emit('error', [{ code: 'unauthorized', message, relayCode: 'unauthorized' }]);
   }
 
   private reportWrongSecret(from: string): void {

@@ -165,7 +165,7 @@ describe('SignalingClient against the real relay', () => {
     }
   });
 
-  it('reports an unreachable relay once and a relay refusal as relay-error', async () => {
+  it('reports an unreachable relay once and a token refusal as unauthorized', async () => {
     const closed = await startTestRelay();
     const url = closed.url;
     await closed.close();
@@ -181,9 +181,10 @@ describe('SignalingClient against the real relay', () => {
     try {
       const b = client('bob', { url: strict.url });
       b.client.connect();
-      await waitUntil(() => b.errors.some((e) => e.code === 'relay-error'), 'relay-error');
-      expect(b.errors.find((e) => e.code === 'relay-error')?.message).toMatch(/unauthorized/);
-      expect(b.errors.find((e) => e.code === 'relay-error')?.relayCode).toBe('unauthorized');
+      await waitUntil(() => b.errors.some((e) => e.code === 'unauthorized'), 'unauthorized');
+      expect(b.errors.find((e) => e.code === 'unauthorized')?.message).toMatch(/requires an access token/);
+      expect(b.errors.find((e) => e.code === 'unauthorized')?.relayCode).toBe('unauthorized');
+      expect(b.errors.filter((e) => e.code === 'unauthorized')).toHaveLength(1); // once per connection
     } finally {
       await strict.close();
     }
