@@ -15,8 +15,9 @@ Usage: peerclass-signal [options]
   --turn URL               TURN server for clients (repeatable, e.g. turn:turn.example.org:3478)
   --turn-secret SECRET     coturn static-auth-secret: hand out TURN REST credentials (env TURN_SECRET)
   --turn-ttl SECONDS       lifetime of TURN credentials (default 86400)
-  --token-secret SECRET    require an HS256 JWT on subscribe (env TOKEN_SECRET)
-  --token-public-key FILE  require a JWT signed by this key (PEM SPKI or JWK) on subscribe
+  --token-secret SECRET    require an HS256 JWT (topics claim = hashed topics) to subscribe, publish and
+                           get TURN credentials (env TOKEN_SECRET)
+  --token-public-key FILE  the same with JWTs signed by this key's private half (PEM SPKI or JWK)
   --redis URL              share topics with other relays through Redis (env REDIS_URL)
   --cert FILE --key FILE   serve wss/https (e.g. /etc/letsencrypt/live/HOST/fullchain.pem and privkey.pem)
   --static DIR             serve a folder over HTTP (the built classroom app)

@@ -28,7 +28,7 @@ async function runBlock<T>(code: string, exportNames: string[], replace: Array<[
   const out = entry.replace(/\.ts$/, '.mjs');
   await build({
     entryPoints: [entry], outfile: out, bundle: true, format: 'esm', platform: 'node', logLevel: 'silent',
-    alias: { peerclass: resolve('src/index.ts') }, nodePaths: [resolve('node_modules')], external: ['@roamhq/wrtc', 'ws', 'pdfjs-dist', 'yjs'],
+    alias: { 'peerclass/signaling': resolve('signaling/index.ts'), peerclass: resolve('src/index.ts') }, nodePaths: [resolve('node_modules')], external: ['@roamhq/wrtc', 'ws', 'pdfjs-dist', 'yjs'],
   });
   return await import(pathToFileURL(out).href) as T;
 }
@@ -42,6 +42,36 @@ describe('README examples', () => {
     expect(blocks.some((b) => b.includes('register(pollType)'))).toBe(true);
     expect(blocks.some((b) => b.includes('defineDocType('))).toBe(true);
     expect(blocks.some((b) => b.includes('Classroom.create('))).toBe(true);
+    expect(blocks.some((b) => b.includes('mintRelayToken('))).toBe(true);
+  });
+
+  it('the relay tokens example: a peer with a minted token function syncs through a relay that requires tokens', async () => {
+    const globals = globalThis as Record<string, unknown>;
+    globals.RTCPeerConnection = wrtc.RTCPeerConnection;
+    globals.WebSocket = WebSocket;
+    const block = blocks.find((b) => b.includes('mintRelayToken('))!;
+    const example = await runBlock<{ relay: Awaited<ReturnType<typeof startRelay>>; provider: PeerclassProvider; fetchRelayToken: () => Promise<string> }>(
+      block, ['relay', 'provider', 'fetchRelayToken'], [['port: 4445', "port: 0, logLevel: 'silent', processMetrics: false"]]);
+    const other = new Y.Doc();
+    const errors: string[] = [];
+    const peer = new PeerclassProvider('class-42', other, {
+      signaling: example.relay.url, secret: 'class secret from the join link', token: await example.fetchRelayToken(), rtc: nodeRtc, WebSocket: NodeWebSocket,
+    });
+    const intruder = new PeerclassProvider('class-42', new Y.Doc(), { signaling: example.relay.url, secret: 'class secret from the join link', rtc: nodeRtc, WebSocket: NodeWebSocket });
+    intruder.on('error', (e) => errors.push(e.code));
+    try {
+      example.provider.doc.getText('notes').insert(0, 'token holders only');
+      await waitUntil(() => other.getText('notes').toString() === 'token holders only', 'the token holder syncs', 20_000);
+      await waitUntil(() => errors.includes('unauthorized'), 'the peer without a token is refused');
+      expect(intruder.doc.getText('notes').toString()).toBe('');
+    } finally {
+      intruder.destroy();
+      peer.destroy();
+      example.provider.destroy();
+      delete globals.RTCPeerConnection;
+      delete globals.WebSocket;
+      await example.relay.close();
+    }
   });
 
   it('the classroom example: a student joins by link, raises a hand, the teacher stages them, chat arrives', async () => {
