@@ -43,6 +43,9 @@ export interface SessionControl {
 /** How this browser's stay in the class ended, if it did. */
 export type SessionEnd = 'removed' | 'ended' | null;
 
+/** Why this browser cannot get into the class right now: the relay is unreachable, the class is full, the link is wrong. */
+export type SessionProblem = 'relay' | 'full' | 'link' | null;
+
 /** A remote video/audio stream the video column can show. */
 export interface RemoteMedia {
   peerId: string;
@@ -84,6 +87,8 @@ export class ClassSession {
   readonly end: Live<SessionEnd>;
   /** Remote camera and screen streams (camera and microphone share one stream per peer). */
   readonly remoteMedia: Live<RemoteMedia[]>;
+  /** Why we cannot get in, from the network's errors; cleared once we reach the relay (or a peer). */
+  readonly problem: Live<SessionProblem>;
   /** Teacher: who joined and left, with times (null for students). */
   readonly attendance: AttendanceLog | null;
   private readonly endRef = shallowRef<SessionEnd>(null);
@@ -156,6 +161,24 @@ export class ClassSession {
     // While the browser is offline a peer can still look connected (WebRTC notices the loss only after its consent
     // checks time out): keep counting then, and clear only once the browser is online and a peer is synced.
     on('status', (s) => patchStatus({ ...s, pending: s.peers > 0 && s.synced && navigator.onLine ? 0 : status.value.pending }));
+    const problem = shallowRef<SessionProblem>(null);
+    this.problem = problem;
+    // Once in (the relay or a peer reached), an outage is the status bar's business: the class works offline.
+    let reached = false;
+    const onError = (e: { code: string; message: string }): void => {
+      const st = status.value;
+      const code: string = e.code;
+      if (code === 'unreachable' && !reached && st.peers === 0 && st.signaling !== 'connected') problem.value = 'relay';
+      else if (code === 'relay-error' && /^topic-full\b/.test(e.message)) problem.value = 'full';
+      // Another secret in the room, or a relay token refused (expired): our link is the wrong one if nobody answers us.
+      else if ((code === 'wrong-secret' || code === 'unauthorized') && this.role === 'student' && st.peers === 0) problem.value = 'link';
+    };
+    classroom.network.on('error', onError);
+    this.cleanups.push(() => classroom.network.off('error', onError));
+    on('status', (st) => {
+      if (st.peers > 0 || st.signaling === 'connected') reached = true;
+      if (st.peers > 0 || (problem.value === 'relay' && st.signaling === 'connected')) problem.value = null;
+    });
     on('removed', () => this.finish('removed'));
     on('ended', () => this.finish('ended'));
     // Board lock, slide and mute requests arrive as signed control changes.

@@ -40,7 +40,7 @@ export class AppHarness {
   async stop(): Promise<void> {
     for (const c of this.contexts) await c.close().catch(() => undefined);
     await this.browser?.close();
-    for (const r of this.extraRelays) await r.close();
+    for (const r of this.extraRelays) await r.close().catch(() => undefined);
     await this.relay?.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
