@@ -9,7 +9,8 @@
  */
 
 // The class.
-export { Classroom, CLASSROOM_AWARENESS_FIELD } from './classroom/index.js';
+export { Admission, Classroom, CLASSROOM_AWARENESS_FIELD } from './classroom/index.js';
+export type { AdmissionMode, Knock } from './classroom/index.js';
 export type { ClassroomEvents, ClassroomOptions, ClassroomRejection, ClassroomRejectionReason, ClassroomStatus, Participant } from './classroom/index.js';
 
 // One room's network.

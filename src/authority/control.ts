@@ -15,6 +15,13 @@ export interface ControlBodies {
   'mute-request': { peerId: string; muted: boolean };
   /** Remove a student from the class: every peer disconnects it. */
   remove: { peerId: string };
+  /**
+   * Admit a participant (its peer id derives from its key, so this admits the key) or deny its knock. The roster of
+   * admitted participants, with the names peers show for them, is the set of these statements.
+   */
+  admit: { peerId: string; name: string; admitted: boolean };
+  /** `'open'`: anyone with the link takes part unless removed or denied. `'lobby'`: only admitted participants. */
+  admission: { mode: 'open' | 'lobby' };
   /** Close the class. */
   'end-class': Record<string, never>;
 }
@@ -23,7 +30,7 @@ export interface ControlBodies {
 export type ControlKind = keyof ControlBodies;
 
 /** All control kinds, in a fixed order. */
-export const CONTROL_KINDS: readonly ControlKind[] = ['stage', 'slide', 'board-lock', 'mute-request', 'remove', 'end-class'];
+export const CONTROL_KINDS: readonly ControlKind[] = ['stage', 'slide', 'board-lock', 'mute-request', 'remove', 'admit', 'admission', 'end-class'];
 
 /** A teacher control statement: what gets signed. */
 export interface ControlStatement<K extends ControlKind = ControlKind> {
@@ -59,6 +66,7 @@ export type ControlVerification =
 /** Version byte of the binary container from {@link encodeSignedControl}. */
 const CONTAINER_VERSION = 1;
 const MAX_ID_LENGTH = 256;
+const MAX_NAME_LENGTH = 200;
 
 /** Deterministic JSON: object keys sorted, no whitespace, only finite numbers. */
 export function canonicalJson(value: unknown): string {
@@ -83,12 +91,12 @@ export function encodeControlStatement(statement: ControlStatement): Uint8Array 
 }
 
 /**
- * Where a statement lives in the replicated control map. One slot per kind, except `remove` and
+ * Where a statement lives in the replicated control map. One slot per kind, except `remove`, `admit` and
  * `mute-request`, which have one slot per target peer (and `mute-request:all`) so that removing a second
  * student does not un-remove the first.
  */
 export function controlSlot(statement: { kind: ControlKind; body: object }): string {
-  if (statement.kind === 'remove' || statement.kind === 'mute-request') {
+  if (statement.kind === 'remove' || statement.kind === 'mute-request' || statement.kind === 'admit') {
     return `${statement.kind}:${String((statement.body as { peerId?: unknown }).peerId)}`;
   }
   return statement.kind;
@@ -164,6 +172,13 @@ function statementProblem(s: unknown): string | null {
         : "mute-request body is {peerId: string|'all', muted: boolean}";
     case 'remove':
       return hasExactKeys(b, ['peerId']) && isId(b.peerId) ? null : 'remove body is {peerId: string}';
+    case 'admit':
+      return hasExactKeys(b, ['peerId', 'name', 'admitted']) && isId(b.peerId) && typeof b.name === 'string' &&
+        b.name.length <= MAX_NAME_LENGTH && typeof b.admitted === 'boolean'
+        ? null
+        : 'admit body is {peerId: string, name: string (≤ 200), admitted: boolean}';
+    case 'admission':
+      return hasExactKeys(b, ['mode']) && (b.mode === 'open' || b.mode === 'lobby') ? null : "admission body is {mode: 'open'|'lobby'}";
     case 'end-class':
       return hasExactKeys(b, []) ? null : 'end-class body is {}';
     default:

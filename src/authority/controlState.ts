@@ -153,6 +153,30 @@ export class ControlState extends ObservableV2<ControlStateEvents> {
     return out;
   }
 
+  /** Participants the teacher admitted (and did not remove since), with the name they were admitted under. */
+  roster(): Map<string, { name: string }> {
+    const removed = this.removed();
+    const out = new Map<string, { name: string }>();
+    for (const { statement } of this.accepted.values()) {
+      if (statement.kind === 'admit' && statement.body.admitted && !removed.has(statement.body.peerId)) {
+        out.set(statement.body.peerId, { name: statement.body.name });
+      }
+    }
+    return out;
+  }
+
+  /** How the class admits participants: `'open'` (default) or `'lobby'`. */
+  admissionMode(): 'open' | 'lobby' {
+    return this.body('admission')?.mode ?? 'open';
+  }
+
+  /** Peers whose knock the teacher denied (a later admit overrides it: one slot per peer). */
+  denied(): Set<string> {
+    const out = new Set<string>();
+    for (const { statement } of this.accepted.values()) if (statement.kind === 'admit' && !statement.body.admitted) out.add(statement.body.peerId);
+    return out;
+  }
+
   /** The latest mute request per target (`'all'` or a peer id). */
   muteRequests(): Map<string, MuteRequest> {
     const out = new Map<string, MuteRequest>();

@@ -17,6 +17,7 @@ import { decodePresence } from '../protocol/presence.js';
 import type { ClassNetwork } from '../provider/network.js';
 import { PeerclassProvider, randomPeerId } from '../provider/peerclassProvider.js';
 import { isTeacher, type PeerInfo } from '../topology/index.js';
+import { Admission } from './admission.js';
 import { createClassTopology, TEACHER_SETTLE_MS } from './classTopology.js';
 import { listParticipants, handQueue, ParticipantsDiff } from './participants.js';
 import { PresenceBoard } from './presenceBoard.js';
@@ -55,6 +56,8 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
   readonly #control: ControlState;
   private readonly controlChannel: ControlChannel;
   readonly #presence: PresenceBoard;
+  /** Who takes part: the lobby, admit / deny, the roster, the admission mode (teacher actions need the key). */
+  readonly admission: Admission;
   readonly #diff = new ParticipantsDiff();
   /**
    * Teachers whose presence left (graceful leave, or unreachable). Signaling never forgets a peer, so without
@@ -100,10 +103,17 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     });
     for (const type of [whiteboardType, chatType, presentationType, historyType, ...(options.docTypes ?? [])]) this.documents.register(type);
 
+    this.admission = new Admission({
+      selfId: peerId, isTeacherSelf: this.role === 'teacher', teacherKey: options.teacherKey, control: this.#control,
+      knownPeers: () => this.network.knownPeers(),
+      issue: (kind, body) => this.#issue('admit students', kind, body),
+      onLobby: (knocks) => { if (!this.#left) this.emit('lobby', [knocks]); },
+      log: (reason) => options.log?.(reason),
+    });
     const mode = options.mode ?? 'classroom';
     const topology = createClassTopology({
       teacherKey: options.teacherKey, mode, getStage: () => this.#control.stage(),
-      getExcluded: () => new Set([...this.#control.removed(), ...this.#departed]),
+      getExcluded: () => new Set([...this.#control.removed(), ...this.#departed, ...this.admission.excluded()]),
     });
     this.#settleTimer = setTimeout(() => { this.#settleTimer = null; this.#provider.refreshTopology(); }, TEACHER_SETTLE_MS);
     this.#provider = new PeerclassProvider(options.classId, this.ydoc, {
@@ -162,7 +172,8 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     return listParticipants({
       self: { peerId: this.peerId, name: this.name, role: this.role, handRaisedAt: own.hand, onStage: stage === this.peerId, connected: true },
       teacherKey: this.teacherKey, presences: this.#presence.all(), known: this.network.knownPeers(),
-      reachable: this.network.reachablePeers(), removed: this.#control.removed(), stage,
+      reachable: this.network.reachablePeers(), removed: new Set([...this.#control.removed(), ...this.admission.excluded()]),
+      roster: this.#control.roster(), stage,
       qualityOf: (id) => this.media.qualityOf(id),
     });
   }
@@ -319,6 +330,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
   readonly #onPeers = (): void => {
     // The provider accepts a connection a peer dials on a newer view than ours (e.g. before we heard the stage)
     // and only re-checks on its own inputs; re-checking here closes links both views no longer want.
+    this.admission.review();
     this.#provider.refreshTopology();
     this.#emitStatus();
     this.#emitParticipants();
@@ -332,6 +344,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       this.leave();
       return;
     }
+    if (kinds.includes('admit') || kinds.includes('admission') || kinds.includes('remove')) this.admission.review();
     if (kinds.includes('remove')) {
       this.#removalTimer ??= setTimeout(() => { this.#removalTimer = null; this.#provider.refreshTopology(); }, REMOVAL_GRACE_MS);
     } else {

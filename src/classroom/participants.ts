@@ -11,6 +11,8 @@ export interface ParticipantSources {
   known: PeerInfo[];
   reachable: string[];
   removed: Set<string>;
+  /** Names the teacher admitted peers under (the signed roster): they win over self-declared names. */
+  roster?: Map<string, { name: string }>;
   stage: string | null;
   qualityOf(peerId: string): ConnectionQuality | undefined;
 }
@@ -26,7 +28,7 @@ export function listParticipants(sources: ParticipantSources): Participant[] {
     const presence = sources.presences.get(id);
     const participant: Participant = {
       peerId: id,
-      name: presence?.name ?? info?.name ?? '',
+      name: sources.roster?.get(id)?.name || presence?.name || info?.name || '',
       // Believe a teacher claim only with the class key (the verified signaling announcement carries it).
       role: info !== undefined && isTeacher(info, sources.teacherKey) ? 'teacher' : 'student',
       handRaisedAt: presence?.hand ?? null,

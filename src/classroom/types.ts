@@ -4,6 +4,7 @@ import type { ControlKind, ControlRejectionReason } from '../authority/control.j
 import type { AnyDocType } from '../doctypes/types.js';
 import type { ConnectionQuality, MediaKind } from '../media/index.js';
 import type { Role } from '../protocol/announce.js';
+import type { Knock } from './admission.js';
 import type { NetworkStatus } from '../provider/network.js';
 import type { RtcImplementation } from '../transport/peerConnection.js';
 import type { RelayToken, WebSocketConstructorLike } from '../transport/signalingClient.js';
@@ -106,6 +107,8 @@ export interface ClassroomEvents {
   status: (status: ClassroomStatus) => void;
   /** The teacher's signed state changed (read it with `boardLocked()`, `slide()`, `muteRequested()`, `stage()` …). */
   control: (event: { kinds: ControlKind[] }) => void;
+  /** Teacher: the lobby (students knocking, oldest first) changed. */
+  lobby: (knocks: Knock[]) => void;
   /** The teacher removed this peer; the classroom has left. */
   removed: () => void;
   /** The teacher ended the class. */
