@@ -68,9 +68,11 @@ export class RelayTokens {
     const expiry = tokenExpiry(token);
     if (typeof this.source !== 'function' || expiry === null) return;
     const remaining = expiry - Date.now();
+    // Already expired: the relay's refusal triggers a renewal (within its budget), never a timer loop.
+    if (remaining <= 0) return;
     const delay = remaining - Math.min(RENEW_BEFORE_MS, remaining / 5);
     if (delay > MAX_TIMER_MS) return;
-    this.timer = setTimeout(() => { this.timer = null; this.onRenewDue(); }, Math.max(0, delay));
+    this.timer = setTimeout(() => { this.timer = null; this.onRenewDue(); }, delay);
   }
 
   /** A connection opened, closed or the client was destroyed: nothing carries over. */
