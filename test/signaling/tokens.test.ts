@@ -107,7 +107,8 @@ describe('TURN credentials only for token holders', () => {
   it('GET /ice-servers answers 401 with a JSON error without a valid bearer token and 200 with one', async () => {
     const r = await relay();
     const url = r.httpUrl + '/ice-servers';
-    for (const headers of [{}, { authorization: 'Bearer not-a-jwt' }, { authorization: `Bearer ${await sign(['room'], Math.floor(Date.now() / 1000) - 5)}` }, { authorization: 'Basic abc' }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer not-a-jwt' }, { authorization: `Bearer ${await sign(['room'], Math.floor(Date.now() / 1000) - 5)}` }, { authorization: 'Basic abc' }];
+    for (const headers of attempts) {
       const res = await fetch(url, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
