@@ -1,0 +1,77 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppHarness, peersOf, shot } from './appHarness.js';
+
+const app = new AppHarness();
+const PHONE = { viewport: { width: 375, height: 812 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 };
+
+/** A finger stroke from `from` to `to` (CSS px inside `selector`), as touch events through the DevTools protocol. */
+async function touchStroke(page: Page, selector: string, from: [number, number], to: [number, number]): Promise<void> {
+  const box = await page.locator(selector).first().boundingBox();
+  if (box === null) throw new Error(`${selector} not visible`);
+  const cdp = await page.context().newCDPSession(page);
+  const at = (t: number): { x: number; y: number } => ({ x: box.x + from[0] + (to[0] - from[0]) * t, y: box.y + from[1] + (to[1] - from[1]) * t });
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [at(0)] });
+  for (let i = 1; i <= 10; i++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [at(i / 10)] });
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await cdp.detach();
+}
+
+/** Serious and critical axe-core violations on the page, as "rule: target" lines. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${v.help}`));
+}
+
+describe('classroom app: phones and accessibility (built, real Chromium)', () => {
+  beforeAll(async () => {
+    await app.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await app.stop();
+  });
+
+  it('a student on a phone (375×812, touch) joins, sees the teacher\'s video, draws with a finger, chats, raises a hand', async () => {
+    const { teacher, link } = await app.startClass('Ms Phone', 'Mobile maths');
+    await teacher.click('[data-testid=camera-toggle]');
+    const phone = await app.join(link, 'Rae', PHONE);
+    await expect.poll(() => peersOf(phone), { timeout: 20_000 }).toBeGreaterThan(0);
+    // One column, nothing wider than the screen.
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await expect.poll(() => phone.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid=video-teacher]')?.videoWidth ?? 0), { timeout: 20_000 }).toBeGreaterThan(0);
+
+    await touchStroke(phone, '[data-testid=board-input]', [60, 80], [250, 200]);
+    await expect.poll(() => phone.getAttribute('[data-testid=board]', 'data-count')).toBe('1');
+    await expect.poll(() => teacher.getAttribute('[data-testid=board]', 'data-count'), { timeout: 10_000 }).toBe('1');
+    await shot(phone, '40-phone-board');
+
+    await phone.locator('[data-testid=chat-input]').tap();
+    await phone.fill('[data-testid=chat-input]', 'Hello from my phone');
+    await phone.locator('[data-testid=chat-send]').tap();
+    await expect.poll(() => teacher.locator('[data-testid=chat-message]').allTextContents(), { timeout: 10_000 }).toEqual([expect.stringContaining('Hello from my phone')]);
+
+    await phone.locator('[data-testid=raise-hand]').tap();
+    await expect.poll(() => teacher.locator('[data-testid=participant][data-name=Rae]').getAttribute('data-hand'), { timeout: 10_000 }).toBe('true');
+    await phone.locator('[data-testid=chat-messages]').scrollIntoViewIfNeeded();
+    await shot(phone, '41-phone-chat');
+  }, 50_000);
+
+  it('axe-core: no serious or critical violations on the landing, teacher and student views', async () => {
+    const landing = await app.newPage();
+    await landing.goto(app.relay.httpUrl);
+    expect(await seriousViolations(landing)).toEqual([]);
+    const { teacher, students } = await app.lesson('Mr Axe', ['Sol']);
+    const [sol] = students as [Page];
+    await sol.fill('[data-testid=chat-input]', 'hi');
+    await sol.click('[data-testid=chat-send]');
+    await teacher.click('[data-testid=poll-new]');
+    expect(await seriousViolations(teacher)).toEqual([]);
+    expect(await seriousViolations(sol)).toEqual([]);
+    const phone = await app.join(await teacher.inputValue('[data-testid=join-link]'), 'Tam', PHONE);
+    expect(await seriousViolations(phone)).toEqual([]);
+  }, 50_000);
+});
