@@ -1,7 +1,6 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { decodeAwarenessMessage, encodeAwarenessMessage } from '../protocol/awarenessMessages.js';
 import { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS } from '../protocol/messageTypes.js';
-import { encodeRouted } from '../protocol/syncMessages.js';
 import type { Link } from './link.js';
 import { DropError, type RoutedMeta, type Router, type RouterFamily } from './router.js';
 
@@ -33,6 +32,8 @@ export class AwarenessSync implements RouterFamily {
       if (link) this.#sendSnapshot(link);
     });
     router.addFamily(this);
+    // Signed mode cannot re-sign others' states for a snapshot: the router keeps each origin's latest signed one.
+    router.retainLatest(MESSAGE_AWARENESS);
     awareness.on('update', this.#onUpdate);
     // A state set before the engine existed never fired 'update' here: register it so snapshots carry it.
     if (awareness.getLocalState() !== null) this.#sendLocal();
@@ -93,7 +94,7 @@ export class AwarenessSync implements RouterFamily {
       const clients = [...owner.clients].filter((c) => this.awareness.meta.has(c));
       if (clients.length === 0) continue;
       const inner = encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
-      link.send(encodeRouted({ origin, seq: owner.seq, inner }));
+      this.#router.sendRouted(link, origin, owner.seq, inner);
     }
   }
 

@@ -7,3 +7,6 @@ export { AwarenessSync } from './awarenessSync.js';
 export { MemoryNetwork } from './memoryNetwork.js';
 export type { MemoryNetworkStats } from './memoryNetwork.js';
 export { TopologyView, SeenWindow } from './routing.js';
+export { SignatureVerifier, SerialQueue } from './envelopeAuth.js';
+export type { AuthFailure, AuthFailureReason, EnvelopeAuth, VerifyVerdict } from './envelopeAuth.js';
+export { LinkHello, HELLO_TIMEOUT_MS, type HelloOutcome, type LinkHelloOptions } from './linkHello.js';

@@ -1,9 +1,13 @@
 import * as decoding from 'lib0/decoding';
 import { ObservableV2 } from 'lib0/observable';
 import { MESSAGE_ROUTED, MESSAGE_TOPOLOGY } from '../protocol/messageTypes.js';
-import { decodeRouted, decodeTopology, encodeRouted, encodeTopology, readMessageType } from '../protocol/syncMessages.js';
+import {
+  decodeRouted, decodeTopology, encodeRouted, encodeTopology, readMessageType, type RoutedEnvelope, type TopologyMessage,
+} from '../protocol/syncMessages.js';
+import type { AuthFailure, AuthFailureReason, EnvelopeAuth, SerialQueue } from './envelopeAuth.js';
 import type { Link } from './link.js';
 import { SeenWindow, TopologyView } from './routing.js';
+import { SignedMode } from './signedMode.js';
 
 /** Thrown by a message handler to drop the message with a reason (reported, never propagated). */
 export class DropError extends Error {}
@@ -44,8 +48,12 @@ export interface RouterOptions {
   peerId: string;
   /** Delay coalescing graph changes into one maintenance run (one TOPOLOGY flood, one exchange round). */
   maintenanceDelayMs: number;
-  /** Receives every dropped message with its reason. */
-  onDropped?: (info: { from: string; reason: string }) => void;
+  /** Receives every dropped message with its reason (`code` for signed mode's refusals, reported once per peer and code). */
+  onDropped?: (info: { from: string; reason: string; code?: AuthFailureReason }) => void;
+  /** Signed mode: sign what we originate, verify what arrives, authenticate links first. Unsigned when absent. */
+  auth?: EnvelopeAuth;
+  /** Signed mode: each refused message or link hello, once per offending neighbour and reason. */
+  onAuthFailure?: (failure: AuthFailure) => void;
 }
 
 /** Events of {@link Router}. */
@@ -57,6 +65,8 @@ export interface RouterEvents {
 interface LinkEntry {
   link: Link;
   unsubscribe: Array<() => void>;
+  /** Signed mode: the link's incoming FIFO (verification is asynchronous, application stays in arrival order). */
+  queue?: SerialQueue;
 }
 
 /**
@@ -74,6 +84,7 @@ export class Router extends ObservableV2<RouterEvents> {
   readonly #routed = new Map<number, RoutedHandler>();
   readonly #families: RouterFamily[] = [];
   readonly #options: RouterOptions;
+  readonly #signed: SignedMode | null;
   /**
    * Starts from the clock (×1000, still a safe integer) so a restarted peer reusing its id numbers above its previous
    * incarnation and is not deduplicated away; costs a few bytes per envelope.
@@ -93,6 +104,23 @@ export class Router extends ObservableV2<RouterEvents> {
     this.#view = new TopologyView(options.peerId);
     this.#direct.set(MESSAGE_ROUTED, (from, message) => this.#onRouted(from, message));
     this.#direct.set(MESSAGE_TOPOLOGY, (from, message) => this.#onTopology(from, message));
+    const auth = options.auth;
+    if (auth !== undefined && auth.peerId !== options.peerId) throw new Error('Router: auth.peerId differs from peerId');
+    this.#signed = auth === undefined ? null : new SignedMode(auth, {
+      acceptRouted: (from, envelope, message) => this.#acceptRouted(from, envelope, message),
+      acceptTopology: (from, topology, message) => this.#acceptTopology(from, topology, message),
+      dispatch: (from, message) => this.#onMessage(from, message),
+      seen: (origin, seq) => this.#seen.has(origin, seq),
+      topologyVersion: (origin) => this.#view.version(origin),
+      broadcast: (message) => this.#broadcastDirect(message, null),
+      attach: (link) => this.#attach(link),
+      drop: (from, reason, code) => this.drop(from, reason, code),
+    }, options.onAuthFailure);
+  }
+
+  /** True in signed mode (an `auth` was given). */
+  get signed(): boolean {
+    return this.#signed !== null;
   }
 
   /** Registers the handler of a direct (neighbour-to-neighbour) message type. */
@@ -122,26 +150,41 @@ export class Router extends ObservableV2<RouterEvents> {
     this.#families.push(family);
   }
 
-  /** Adds (or replaces, per remote id) a link. */
+  /** Adds (or replaces, per remote id) a link. In signed mode the link joins once its hello verified both sides. */
   addLink(link: Link): void {
+    if (this.#destroyed || this.#links.get(link.remoteId)?.link === link) return;
+    if (this.#signed) this.#signed.handshake(link);
+    else this.#attach(link);
+  }
+
+  #attach(link: Link): void {
     if (this.#destroyed) return;
     const existing = this.#links.get(link.remoteId);
     if (existing?.link === link) return;
     if (existing) this.#detach(link.remoteId);
     const entry: LinkEntry = { link, unsubscribe: [] };
     this.#links.set(link.remoteId, entry);
+    const signed = this.#signed;
+    const queue = signed?.linkQueue(link.remoteId);
+    if (queue) entry.queue = queue;
     entry.unsubscribe.push(
-      link.onMessage((message) => { if (this.#links.get(link.remoteId) === entry) this.#onMessage(link.remoteId, message); }),
+      link.onMessage((message) => {
+        if (this.#links.get(link.remoteId) !== entry || this.#destroyed) return;
+        if (signed && queue) signed.receive(queue, link.remoteId, message);
+        else this.#onMessage(link.remoteId, message);
+      }),
       link.onClose(() => { if (this.#links.get(link.remoteId) === entry) this.removeLink(link.remoteId); }),
     );
     // The new neighbour learns the graph as we know it; our own entry follows at the next maintenance run.
-    for (const e of this.#view.entries()) link.send(encodeTopology(e));
+    if (signed) for (const m of signed.topologyMessages()) link.send(m);
+    else for (const e of this.#view.entries()) link.send(encodeTopology(e));
     for (const family of this.#families) family.linkAdded?.(link);
     this.#linksChanged();
   }
 
   /** Forgets the link to `remoteId` (without closing it). Called automatically when a link closes. */
   removeLink(remoteId: string): void {
+    this.#signed?.cancelHandshake(remoteId);
     if (!this.#links.has(remoteId)) return;
     this.#detach(remoteId);
     if (this.#destroyed) return;
@@ -175,8 +218,32 @@ export class Router extends ObservableV2<RouterEvents> {
     this.#seen.add(this.peerId, seq);
     // Every neighbour is our child in our own tree, but the view counts an edge only once the neighbour's TOPOLOGY
     // confirmed it: a message sent right after a link came up (a leave, a first edit) would reach nobody.
-    this.#broadcastDirect(encodeRouted({ origin: this.peerId, seq, inner }), null);
+    // Signed mode signs in an ordered queue: the seq is ours at once, the message leaves once signed.
+    if (this.#signed) this.#signed.originate({ origin: this.peerId, seq, inner });
+    else this.#broadcastDirect(encodeRouted({ origin: this.peerId, seq, inner }), null);
     return seq;
+  }
+
+  /**
+   * Sends one routed message of `origin` to one neighbour again (e.g. the latest awareness of each origin to a new
+   * neighbour). Signed mode cannot sign for others: it re-sends the envelope kept by {@link retainLatest}, if it is
+   * still (origin, seq); otherwise nothing.
+   */
+  sendRouted(link: Link, origin: string, seq: number, inner: Uint8Array): void {
+    if (!this.#signed) return link.send(encodeRouted({ origin, seq, inner }));
+    const type = readMessageType(inner);
+    const kept = type === undefined ? undefined : this.#signed.retained(origin, seq, type);
+    if (kept) link.send(kept);
+  }
+
+  /** Signed mode keeps each origin's latest envelope of routed `type` for {@link sendRouted}; a no-op otherwise. */
+  retainLatest(type: number): void {
+    this.#signed?.retainType(type);
+  }
+
+  /** Resolves when no signature is being made or checked and no verified message waits (always at once unsigned). */
+  async whenIdle(): Promise<void> {
+    await this.#signed?.idle();
   }
 
   /** Runs maintenance soon (coalesced); families call this when they have deferred work. */
@@ -189,9 +256,9 @@ export class Router extends ObservableV2<RouterEvents> {
   }
 
   /** Reports a dropped message; a throwing observer must not break the link handler. */
-  drop(from: string, reason: string): void {
+  drop(from: string, reason: string, code?: AuthFailureReason): void {
     try {
-      this.#options.onDropped?.({ from, reason });
+      this.#options.onDropped?.(code === undefined ? { from, reason } : { from, reason, code });
     } catch {
       // ignored on purpose
     }
@@ -203,7 +270,14 @@ export class Router extends ObservableV2<RouterEvents> {
     this.#destroyed = true;
     if (this.#maintenanceTimer) clearTimeout(this.#maintenanceTimer);
     this.#maintenanceTimer = null;
-    for (const id of [...this.#links.keys()]) this.#detach(id);
+    if (this.#signed) {
+      this.#signed.destroy();
+      // Stop listening now, but keep sending until what is being signed went out (the "I left" awareness state).
+      for (const entry of this.#links.values()) for (const u of entry.unsubscribe.splice(0)) u();
+      void this.#signed.outgoingIdle().then(() => this.#links.clear());
+    } else {
+      for (const id of [...this.#links.keys()]) this.#detach(id);
+    }
     super.destroy();
   }
 
@@ -231,7 +305,9 @@ export class Router extends ObservableV2<RouterEvents> {
   }
 
   #floodOwnTopology(): void {
-    this.#broadcastDirect(encodeTopology({ origin: this.peerId, version: this.#topologyVersion, neighbours: this.neighbours() }), null);
+    const own = { origin: this.peerId, version: this.#topologyVersion, neighbours: this.neighbours() };
+    if (this.#signed) this.#signed.sendOwnTopology(own);
+    else this.#broadcastDirect(encodeTopology(own), null);
   }
 
   #runMaintenance(): void {
@@ -250,7 +326,7 @@ export class Router extends ObservableV2<RouterEvents> {
       grew = this.#reachable.some((p) => !before.has(p));
       gone = [...before].filter((p) => !now.has(p));
       // Forget a gone peer's seqs: if it comes back, what it re-sends must not be dropped as already seen.
-      for (const p of gone) this.#seen.forget(p);
+      for (const p of gone) { this.#seen.forget(p); this.#signed?.forget(p); }
     }
     for (const family of this.#families) family.maintain?.({ grew, gone });
     if (grew || gone.length > 0) this.emit('reachable', [[...this.#reachable]]);
@@ -261,6 +337,7 @@ export class Router extends ObservableV2<RouterEvents> {
     if (!entry) return;
     this.#links.delete(remoteId);
     for (const u of entry.unsubscribe) u();
+    if (entry.queue) this.#signed?.releaseQueue(entry.queue);
   }
 
   #onMessage(from: string, message: Uint8Array): void {
@@ -279,26 +356,36 @@ export class Router extends ObservableV2<RouterEvents> {
   #onTopology(from: string, message: Uint8Array): void {
     const decoded = decodeTopology(message);
     if (!decoded.ok) throw new DropError(decoded.reason);
-    const { origin, version, neighbours } = decoded.value;
+    this.#acceptTopology(from, decoded.value, message);
+  }
+
+  /** Applies a (verified, in signed mode) topology entry and floods `message` on; returns whether it was newer. */
+  #acceptTopology(from: string, { origin, version, neighbours }: TopologyMessage, message: Uint8Array): boolean {
+    if (this.#destroyed) return false;
     if (origin === this.peerId) {
       // An older incarnation of us (or a replay) is ahead: jump past it so our entry wins everywhere.
       if (version > this.#topologyVersion) {
         this.#topologyVersion = version + 1;
         this.#floodOwnTopology();
       }
-      return;
+      return false;
     }
     const { accepted, changed } = this.#view.update(origin, version, neighbours);
-    if (!accepted) return;
+    if (!accepted) return false;
     this.#broadcastDirect(message, from);
     if (changed) this.#viewChanged();
+    return true;
   }
 
   #onRouted(from: string, message: Uint8Array): void {
     const decoded = decodeRouted(message);
     if (!decoded.ok) throw new DropError(decoded.reason);
-    const { origin, seq, inner } = decoded.value;
-    if (origin === this.peerId || !this.#seen.add(origin, seq)) return;
+    this.#acceptRouted(from, decoded.value, message);
+  }
+
+  /** Applies a (verified, in signed mode) routed envelope once and forwards `message` unchanged down the tree. */
+  #acceptRouted(from: string, { origin, seq, inner }: RoutedEnvelope, message: Uint8Array): void {
+    if (this.#destroyed || origin === this.peerId || !this.#seen.add(origin, seq)) return;
     let innerType: number;
     try {
       innerType = decoding.readVarUint(decoding.createDecoder(inner));

@@ -159,6 +159,12 @@ export class SeenWindow {
     return true;
   }
 
+  /** Whether (origin, seq) counts as seen, without marking it. */
+  has(origin: string, seq: number): boolean {
+    const w = this.#byOrigin.get(origin);
+    return w !== undefined && (seq <= w.max - this.#size || w.seen.has(seq));
+  }
+
   /** Forgets an origin (it left: its messages, should any still arrive, are harmless to re-apply). */
   forget(origin: string): void {
     this.#byOrigin.delete(origin);

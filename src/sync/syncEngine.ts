@@ -6,6 +6,7 @@ import * as encoding from 'lib0/encoding';
 import { MESSAGE_AWARENESS, MESSAGE_CHUNK, MESSAGE_QUERY_AWARENESS, MESSAGE_ROUTED, MESSAGE_SYNC, MESSAGE_TOPOLOGY } from '../protocol/messageTypes.js';
 import { AwarenessSync } from './awarenessSync.js';
 import { DocSync } from './docSync.js';
+import type { AuthFailure, EnvelopeAuth } from './envelopeAuth.js';
 import type { Link } from './link.js';
 import { DropError, Router, type RoutedHandler } from './router.js';
 
@@ -26,6 +27,12 @@ export interface SyncEngineOptions {
   antiEntropyDelayMs?: number;
   /** Called for every message from a peer that was dropped as invalid. */
   onDroppedMessage?: (info: { from: string; reason: string }) => void;
+  /**
+   * Signed mode (PROTOCOL.md "Signed mode"): links are authenticated by a hello, routed messages and topology are
+   * signed and verified before they are applied or forwarded, unsigned ones are dropped. `auth.peerId` must equal
+   * `peerId`. Without it the engine runs unsigned, as always.
+   */
+  auth?: EnvelopeAuth;
 }
 
 /** Events of {@link SyncEngine}. */
@@ -34,6 +41,8 @@ export interface SyncEngineEvents {
   synced: (synced: boolean) => void;
   /** The set of peers reachable through the known graph changed. */
   reachable: (peerIds: string[]) => void;
+  /** Signed mode refused a message or a link hello (once per offending neighbour and reason). */
+  'auth-failure': (failure: AuthFailure) => void;
 }
 
 /** Decides, for an application message, whether it is forwarded further along the origin's tree. */
@@ -68,7 +77,10 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
     this.doc = options.doc;
     this.#ownsAwareness = !options.awareness;
     this.awareness = options.awareness ?? new awarenessProtocol.Awareness(options.doc);
-    this.#router = new Router({ peerId: options.peerId, maintenanceDelayMs: options.antiEntropyDelayMs ?? 20, onDropped: options.onDroppedMessage });
+    this.#router = new Router({
+      peerId: options.peerId, maintenanceDelayMs: options.antiEntropyDelayMs ?? 20, onDropped: options.onDroppedMessage,
+      ...(options.auth !== undefined ? { auth: options.auth, onAuthFailure: (f: AuthFailure) => this.emit('auth-failure', [f]) } : {}),
+    });
     // Families in this order: a new neighbour gets the awareness snapshot before our step 1, as before the split.
     this.#awarenessSync = new AwarenessSync(this.awareness, this.#router, options.awarenessThrottleMs ?? 50);
     this.#docSync = new DocSync(this.doc, this.#router, this);
@@ -81,7 +93,17 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
     return this.#docSync.synced;
   }
 
-  /** Adds (or replaces, per remote id) a link and starts syncing with that neighbour. */
+  /** True in signed mode. */
+  get signed(): boolean {
+    return this.#router.signed;
+  }
+
+  /** Resolves once no signature is being made or checked (signed mode's work is asynchronous); at once unsigned. */
+  whenIdle(): Promise<void> {
+    return this.#router.whenIdle();
+  }
+
+  /** Adds (or replaces, per remote id) a link and starts syncing with that neighbour (after the hello, signed). */
   addLink(link: Link): void {
     if (!this.#destroyed) this.#router.addLink(link);
   }
