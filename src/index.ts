@@ -23,6 +23,7 @@ export type { ReconnectContext, ReconnectPolicy } from './transport/relaySocket.
 export { DefaultReconnectPolicy } from './transport/relaySocket.js';
 export type { RtcImplementation } from './transport/peerConnection.js';
 export type { SignalingError, SignalingStatus, WebSocketConstructorLike } from './transport/signalingClient.js';
+export type { RelayToken } from './transport/relayTokens.js';
 
 // Who connects to whom.
 export { classroomTopology, isTeacher, meshTopology, withoutPeers } from './topology/index.js';

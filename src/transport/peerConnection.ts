@@ -85,7 +85,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   private readonly sendSignal: (data: PeerSignal) => void;
   private readonly log: (reason: string) => void;
   private dataLink: DataChannelLink | null = null;
-  /** Set by {@link leave}: the channel closes first and the connection only once the channel finished closing. */
+  /** Set by {@link leave}: the connection closes only once the channel finished closing. */
   private leaving = false;
   private readonly maxMessageBytes: number | undefined;
   private makingOffer = false;
@@ -93,14 +93,9 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   private isSettingRemoteAnswerPending = false;
   private negotiationDeferred = false;
   private readonly descriptions: LocalDescriptions;
-  private closedFlag = false;
-  private linkOpen = false;
+  private closedFlag = false, linkOpen = false;
   private readonly supervisor: ConnectionSupervisor;
-  /**
-   * Incoming signals and our own offers run one at a time, in order. Browsers serialise description changes on
-   * their own operations chain, but with explicit createOffer/setLocalDescription (e.g. @roamhq/wrtc) an offer
-   * created before a remote description was applied could otherwise be set after it.
-   */
+  /** Signals and our own offers run one at a time, in order: @roamhq/wrtc does not serialise description changes. */
   private signalChain: Promise<void> = Promise.resolve();
   /** Candidates that arrived before any remote description. */
   private pendingCandidates: Array<{ candidate: SignalCandidate; session: string | null }> = [];
@@ -171,11 +166,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
     this.dataLink = openNegotiatedLink(this.pc, this.remoteId, options);
   }
 
-  /**
-   * Leaves gracefully: closes the data channel (the remote drops us on its close), waits (at most `maxWaitMs`) until
-   * the channel's closing procedure delivered what was sent, then closes the connection. Closing the connection at
-   * once would abort the association and could cut off the last message (the leave).
-   */
+  /** Leaves gracefully: the channel closes first (delivering what was sent), the connection once it has (≤ maxWaitMs). */
   async leave(maxWaitMs: number): Promise<void> {
     if (this.dataLink !== null && this.linkOpen && !this.closedFlag) {
       this.leaving = true;
@@ -240,7 +231,6 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
 
   /** The RTCPeerConnection's connection state. */
   get connectionState(): RTCPeerConnectionState { return this.closedFlag ? 'closed' : this.pc.connectionState; }
-
   /** The RTCPeerConnection's signaling state. */
   get signalingState(): RTCSignalingState { return this.pc.signalingState; }
 
