@@ -75,9 +75,8 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   readonly polite: boolean;
   /** The underlying RTCPeerConnection (for stats, transceivers …). */
   readonly pc: RTCPeerConnection;
-  /** Our id. */
+  /** Our id and the remote peer's. */
   readonly localId: string;
-  /** The remote peer's id. */
   readonly remoteId: string;
   /** This connection's random session id, sent with every signal. */
   readonly session: string = randomHexId(SESSION_BYTES);
@@ -93,12 +92,12 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   private isSettingRemoteAnswerPending = false;
   private negotiationDeferred = false;
   private readonly descriptions: LocalDescriptions;
-  private closedFlag = false, linkOpen = false;
+  private closedFlag = false;
+  private linkOpen = false;
   private readonly supervisor: ConnectionSupervisor;
   /** Signals and our own offers run one at a time, in order: @roamhq/wrtc does not serialise description changes. */
   private signalChain: Promise<void> = Promise.resolve();
-  /** Candidates that arrived before any remote description. */
-  private pendingCandidates: Array<{ candidate: SignalCandidate; session: string | null }> = [];
+  private pendingCandidates: Array<{ candidate: SignalCandidate; session: string | null }> = []; // before any remote description
 
   /**
    * Creates the connection and its data channel; negotiation starts on its own.
