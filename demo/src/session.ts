@@ -22,6 +22,11 @@ export interface SessionOptions {
   /** The teacher's signing identity; present only in the browser that created the class. */
   identity?: TeacherIdentity;
   name: string;
+  /**
+   * This browser was in the class before (its copy is in IndexedDB): an unreachable relay is then no dead end (the
+   * student works offline and syncs later), so it gets the status bar, not the "cannot reach" screen.
+   */
+  returning?: boolean;
 }
 
 /** The classroom's connection status plus what this app adds: edits waiting for a peer, and the browser's online flag. */
@@ -168,7 +173,7 @@ export class ClassSession {
     const onError = (e: { code: string; message: string }): void => {
       const st = status.value;
       const code: string = e.code;
-      if (code === 'unreachable' && !reached && st.peers === 0 && st.signaling !== 'connected') problem.value = 'relay';
+      if (code === 'unreachable' && options.returning !== true && !reached && st.peers === 0 && st.signaling !== 'connected') problem.value = 'relay';
       else if (code === 'relay-error' && /^topic-full\b/.test(e.message)) problem.value = 'full';
       // Another secret in the room, or a relay token refused (expired): our link is the wrong one if nobody answers us.
       else if ((code === 'wrong-secret' || code === 'unauthorized') && this.role === 'student' && st.peers === 0) problem.value = 'link';

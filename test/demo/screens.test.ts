@@ -55,10 +55,20 @@ describe('classroom app: landing page and problem screens (built, real Chromium)
     await student.click('[data-testid=join-class]');
     await expect.poll(() => problem(student), { timeout: 15_000 }).toBe('relay');
     await shot(student, '32-relay-unreachable');
-    await app.startRelay({ port });
+    const relay2 = await app.startRelay({ port });
     await student.click('[data-testid=problem-retry]');
     await student.waitForSelector('[data-testid=classroom][data-role=student]', { timeout: 15_000 });
     await expect.poll(() => student.getAttribute('[data-testid=status]', 'data-state'), { timeout: 15_000 }).not.toBe('offline');
+
+    // Back in this class later with the relay down: she has a local copy, so no dead end — the class opens offline.
+    await relay2.close();
+    await student.getByRole('button', { name: 'Leave the class' }).click();
+    await student.fill('[data-testid=paste-link]', link);
+    await student.getByRole('button', { name: 'Open link' }).click();
+    await student.click('[data-testid=join-class]');
+    await student.waitForSelector('[data-testid=classroom][data-role=student]', { timeout: 15_000 });
+    await expect.poll(() => student.getAttribute('[data-testid=status]', 'data-state'), { timeout: 15_000 }).toBe('offline');
+    expect(await problem(student)).toBe(null);
   }, 45_000);
 
   it('class full: the relay refuses a third person, who gets the full screen', async () => {
