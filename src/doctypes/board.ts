@@ -15,7 +15,7 @@ import { elementsAt } from './hitTest.js';
 import { newDocId } from './ids.js';
 import { elementsToSvg } from './svg.js';
 import type { SvgOptions } from './svg.js';
-import { BoardLockedError, InvalidInputError } from './types.js';
+import { BoardLockedError, InvalidInputError, PermissionError } from './types.js';
 import type { DocContext } from './types.js';
 import { color, isInvalid } from './validate.js';
 
@@ -209,10 +209,10 @@ export class Board extends ObservableV2<BoardEvents> {
     this.edit(ids, (m) => m.set(K.z, ++top));
   }
 
-  /** Object eraser: remove whole elements. */
+  /** Object eraser: remove whole elements (under write policies, a student erases only its own; others are skipped). */
   erase(ids: string | readonly string[]): void {
     this.assertWritable('erasing');
-    const list = typeof ids === 'string' ? [ids] : ids;
+    const list = (typeof ids === 'string' ? [ids] : ids).filter((id) => this.mayChange(id));
     this.ctx.doc.transact(() => {
       for (const id of list) this.map.delete(ELEMENT_PREFIX + id);
     }, this.localOrigin);
@@ -228,9 +228,10 @@ export class Board extends ObservableV2<BoardEvents> {
     return readPages(this.map, (id, reason) => this.ctx.report({ docType: this.docType, path: PAGE_PREFIX + id.slice(0, 80), reason }));
   }
 
-  /** Add a page after the last one; returns its id. */
+  /** Add a page after the last one; returns its id. Under write policies pages are the teacher's. */
   addPage(title?: string): string {
     this.assertWritable('adding pages');
+    this.assertPages('add pages');
     const pages = this.pages();
     const t = title ?? `Page ${pages.length + 1}`;
     checkInput(t, typeof t === 'string' && t.length <= PAGE_TITLE_LENGTH, 'page title');
@@ -249,6 +250,7 @@ export class Board extends ObservableV2<BoardEvents> {
   /** Rename a page. */
   renamePage(id: string, title: string): void {
     this.assertWritable('renaming pages');
+    this.assertPages('rename pages');
     checkInput(title, typeof title === 'string' && title.length <= PAGE_TITLE_LENGTH, 'page title');
     const page = this.pages().find((p) => p.id === id);
     if (page === undefined) return;
@@ -258,6 +260,7 @@ export class Board extends ObservableV2<BoardEvents> {
   /** Remove a page and everything on it. */
   removePage(id: string): void {
     this.assertWritable('removing pages');
+    this.assertPages('remove pages');
     const ids = this.elements(id).map((e) => e.id);
     this.ctx.doc.transact(() => {
       for (const e of ids) this.map.delete(ELEMENT_PREFIX + e);
@@ -318,6 +321,17 @@ export class Board extends ObservableV2<BoardEvents> {
     if (this.ctx.isReadOnly()) throw new BoardLockedError(action, this.docType);
   }
 
+  private assertPages(action: string): void {
+    if (this.ctx.canModify !== undefined && this.ctx.localRole !== 'teacher') throw new PermissionError(action);
+  }
+
+  /** Whether write policies let this peer change element `id` (its own, or any for the teacher). */
+  private mayChange(id: string): boolean {
+    if (this.ctx.canModify === undefined) return true;
+    const el = this.live.get(id);
+    return el !== undefined && this.ctx.canModify(el.author);
+  }
+
   private insert(kind: ElementKind, pageId: string, col: string | undefined, width: number, box: readonly [number, number, number, number] | null, extra: (m: Y.Map<unknown>) => void): string {
     checkInput(pageId, typeof pageId === 'string' && pageId.length > 0 && pageId.length <= L.idLength, 'page id');
     const c = col ?? '#000000';
@@ -351,7 +365,7 @@ export class Board extends ObservableV2<BoardEvents> {
       for (const id of list) {
         const el = this.live.get(id);
         const m = this.map.get(ELEMENT_PREFIX + id);
-        if (el === undefined || !(m instanceof Y.Map)) continue;
+        if (el === undefined || !(m instanceof Y.Map) || !this.mayChange(id)) continue;
         fn(m as Y.Map<unknown>, el);
       }
     }, this.localOrigin);

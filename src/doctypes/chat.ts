@@ -2,6 +2,7 @@ import { ObservableV2 } from 'lib0/observable';
 import type * as Y from 'yjs';
 import type { Role } from '../protocol/announce.js';
 import { newDocId } from './ids.js';
+import { allOf, ALLOW, authorIs, deny, eachValue, shared, teacherDeletes, type DocPolicy } from './policy.js';
 import { defineDocType, InvalidInputError, PermissionError, ReadOnlyError } from './types.js';
 import type { DocContext, DocProblemCode } from './types.js';
 import { bool, isInvalid, num, object, oneOf, str } from './validate.js';
@@ -214,9 +215,27 @@ export class Chat extends ObservableV2<ChatEvents> {
   }
 }
 
+/**
+ * Chat's write policy: messages are shared (anyone appends, nobody overwrites), a record's `by` is its writer and its
+ * `role` the writer's real role, pin markers and deletions (moderation) are the teacher's.
+ */
+export const chatPolicy: DocPolicy = allOf(
+  teacherDeletes,
+  shared,
+  (change) => (change.teacher || change.inserts.every((i) => i.kind === 'values') ? ALLOW : deny('invalid', 'chat holds plain records only')),
+  eachValue((value, _ins, change) => {
+    if (typeof value !== 'object' || value === null) return deny('invalid', 'not a chat record');
+    const record = value as { k?: unknown; role?: unknown };
+    if (record.k === 'pin' && !change.teacher) return deny('not-teacher', 'pins are the teacher\'s');
+    if (record.role !== (change.teacher ? 'teacher' : 'student')) return deny('forged-author', `claims the ${String(record.role).slice(0, 20)} role`);
+    return authorIs('by')(value, _ins, change);
+  }),
+);
+
 /** The chat doc type. `documents.register(chatType)` returns a {@link Chat}. */
 export const chatType = defineDocType<Chat>({
   name: CHAT,
   version: 1,
   create: (ctx) => new Chat(ctx),
+  policy: chatPolicy,
 });

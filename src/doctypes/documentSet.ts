@@ -1,5 +1,9 @@
 import { ObservableV2 } from 'lib0/observable';
 import * as Y from 'yjs';
+import type { PolicyGate } from '../sync/docSync.js';
+import { createPolicyGate, type PolicyRejection } from './gate.js';
+import { claimClientIds, type ClaimVerifier } from './ownership.js';
+import type { PolicyContext } from './policy.js';
 import { DocTypeError } from './types.js';
 import type { AnyDocType, DocContext, DocProblem, DocType, Identity } from './types.js';
 
@@ -7,7 +11,17 @@ import type { AnyDocType, DocContext, DocProblem, DocType, Identity } from './ty
 export type DocumentSetEvents = {
   /** Remote content was refused by a doc type. */
   problem: (problem: DocProblem) => void;
+  /** The update gate refused an incoming update (write policies); once per author, doc type and code. */
+  rejected: (rejection: PolicyRejection) => void;
 };
+
+/** Write-policy enforcement of a {@link DocumentSet} (see `DocumentSet.gate`). */
+export interface DocumentSetPolicies {
+  /** Who is the teacher, what is locked, names from the roster. */
+  context: PolicyContext;
+  /** Checks clientID claims (the identity layer's signed hello). Default: a claim's value is the peer id. */
+  verifyClaim?: ClaimVerifier;
+}
 
 /** Options of a {@link DocumentSet}. */
 export interface DocumentSetOptions {
@@ -20,6 +34,11 @@ export interface DocumentSetOptions {
   readOnly?: (docType: string) => boolean;
   /** Clock; defaults to Date.now. */
   now?: () => number;
+  /**
+   * Enforce write policies: this peer claims its Yjs clientIDs in the doc from its first write on, and
+   * {@link DocumentSet.gate} judges incoming updates. Off by default (no claims are written).
+   */
+  policies?: DocumentSetPolicies;
 }
 
 /** Name of the top-level map where each registered type records its schema version. */
@@ -43,12 +62,33 @@ export class DocumentSet extends ObservableV2<DocumentSetEvents> {
   private readonly entries = new Map<string, Entry>();
   private readonly options: DocumentSetOptions;
   private readonly problems: DocProblem[] = [];
+  private readonly stopClaiming: (() => void) | undefined;
+  private readonly reportedRejections = new Set<string>();
+  private policyGate: PolicyGate | undefined;
 
   constructor(doc: Y.Doc, identity: Identity, options: DocumentSetOptions = {}) {
     super();
     this.doc = doc;
     this.identity = Object.freeze({ ...identity });
     this.options = options;
+    // Before any type writes (registration records schema versions): every local update carries its claim.
+    if (options.policies !== undefined) this.stopClaiming = claimClientIds(doc, identity.peerId, options.policies.verifyClaim);
+  }
+
+  /**
+   * The update gate for the sync engine (`SyncEngineOptions.updateGate`, the provider's `updateGate`): clientID
+   * ownership plus the `policy` of every registered doc type, read at each check. Needs `options.policies`.
+   */
+  gate(): PolicyGate {
+    const policies = this.options.policies;
+    if (policies === undefined) throw new Error('DocumentSet: gate() needs options.policies');
+    this.policyGate ??= createPolicyGate({
+      doc: this.doc, localPeerId: this.identity.peerId, context: policies.context,
+      ...(policies.verifyClaim !== undefined ? { verifyClaim: policies.verifyClaim } : {}),
+      policyOf: (name) => this.entries.get(name)?.type.definition.policy,
+      onRejected: (r) => this.onRejected(r),
+    });
+    return this.policyGate;
   }
 
   /** Register a doc type and return its API. Registering the same type twice returns the same API. */
@@ -97,7 +137,20 @@ export class DocumentSet extends ObservableV2<DocumentSetEvents> {
       }
     }
     this.entries.clear();
+    this.stopClaiming?.();
     super.destroy();
+  }
+
+  private onRejected(rejection: PolicyRejection): void {
+    const key = `${rejection.author}\u0000${rejection.docType ?? ''}\u0000${rejection.code}`;
+    if (this.reportedRejections.has(key)) return;
+    if (this.reportedRejections.size > 10_000) this.reportedRejections.clear();
+    this.reportedRejections.add(key);
+    try {
+      this.emit('rejected', [rejection]);
+    } catch {
+      // A listener's bug must not break the gate.
+    }
   }
 
   private contextFor(name: string): DocContext {
@@ -109,6 +162,7 @@ export class DocumentSet extends ObservableV2<DocumentSetEvents> {
       localName: this.identity.name,
       localRole: this.identity.role,
       isReadOnly: () => readOnly(name),
+      ...(this.options.policies !== undefined ? { canModify: (author: string) => this.identity.role === 'teacher' || author === this.identity.peerId.slice(0, 64) } : {}),
       now,
       report: (problem) => {
         const p: DocProblem = { ...problem, docType: problem.docType || name, code: problem.code ?? 'invalid' };

@@ -6,6 +6,7 @@ import { ObservableV2 } from 'lib0/observable';
 import type * as Y from 'yjs';
 import { defineDocType, InvalidInputError, PermissionError, ReadOnlyError } from './types.js';
 import type { DocContext } from './types.js';
+import { allOf, ALLOW, deny, shared, teacherOnlyKeys, type DocPolicy } from './policy.js';
 import { arrayOf, int, isInvalid, num, object, oneOf, str } from './validate.js';
 
 /** One poll as the app sees it. */
@@ -147,5 +148,23 @@ export class Poll extends ObservableV2<PollEvents> {
   }
 }
 
+/** A student writes only its own vote keys `v:<poll>:<its peer id>`, each an integer choice. */
+const ownVotes: DocPolicy = (change) => {
+  if (change.teacher) return ALLOW;
+  for (const ins of change.inserts) {
+    const key = ins.place?.topKey ?? '';
+    const voter = /^v:[^:]+:(.+)$/.exec(key)?.[1];
+    if (voter !== change.author) return deny('invalid', `a student writes only its own vote, not ${key.slice(0, 80)}`);
+    if (ins.place?.depth !== 0 || ins.kind !== 'values' || !ins.values.every((v) => Number.isInteger(v))) return deny('invalid', 'a vote is one integer');
+  }
+  return ALLOW;
+};
+
+/**
+ * The poll's write policy: questions and close markers are the teacher's; each student writes only its own vote key,
+ * so it has one vote per poll (changing it overwrites its own).
+ */
+export const pollPolicy: DocPolicy = allOf(teacherOnlyKeys((k) => k.startsWith('q:') || k.startsWith('c:')), ownVotes, shared);
+
 /** The poll doc type: `documents.register(pollType)` returns a {@link Poll}. */
-export const pollType = defineDocType<Poll>({ name: 'poll', version: 1, create: (ctx) => new Poll(ctx) });
+export const pollType = defineDocType<Poll>({ name: 'poll', version: 1, create: (ctx) => new Poll(ctx), policy: pollPolicy });

@@ -1,6 +1,7 @@
 import { ObservableV2 } from 'lib0/observable';
 import * as Y from 'yjs';
 import { Board } from './board.js';
+import { boardPolicy } from './boardPolicy.js';
 import { newDocId } from './ids.js';
 import { countPdfPagesWithPdfjs } from './pdfPages.js';
 import { defineDocType, InvalidInputError, PermissionError, ReadOnlyError } from './types.js';
@@ -346,7 +347,8 @@ export class Presentation extends ObservableV2<PresentationEvents> {
 
 /** Make a presentation doc type with custom options (e.g. a preloaded pdfjs page counter). */
 export function createPresentationType(options: PresentationOptions = {}): DocType<Presentation> {
-  return defineDocType<Presentation>({ name: PRESENTATION, version: 1, create: (ctx) => new Presentation(ctx, options) });
+  // Decks, slides and the viewing state are the teacher's; annotations are shared elements, locked with the board.
+  return defineDocType<Presentation>({ name: PRESENTATION, version: 1, create: (ctx) => new Presentation(ctx, options), policy: boardPolicy() });
 }
 
 /** The presentation doc type with default options. */

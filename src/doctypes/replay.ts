@@ -1,6 +1,7 @@
 import { ObservableV2 } from 'lib0/observable';
 import * as Y from 'yjs';
 import { BoardView } from './boardView.js';
+import { allOf, ALLOW, deny, shared } from './policy.js';
 import { defineDocType, HistoryUnavailableError, ReadOnlyError } from './types.js';
 import type { DocContext } from './types.js';
 import { bytes, isInvalid } from './validate.js';
@@ -137,4 +138,9 @@ export class BoardHistory extends ObservableV2<HistoryEvents> {
 }
 
 /** The history doc type. `documents.register(historyType)` returns a {@link BoardHistory}. */
-export const historyType = defineDocType<BoardHistory>({ name: HISTORY, version: 1, create: (ctx) => new BoardHistory(ctx) });
+export const historyType = defineDocType<BoardHistory>({
+  name: HISTORY, version: 1, create: (ctx) => new BoardHistory(ctx),
+  // Marks are keyed `s:<time>:<peer>`: a student writes only marks under its own peer id.
+  policy: allOf(shared, (change) => (change.teacher || change.inserts.every((i) => i.place?.topKey?.startsWith('s:') === true && i.place.topKey.endsWith(`:${change.author.slice(0, 64)}`))
+    ? ALLOW : deny('invalid', 'a student writes only its own marks'))),
+});

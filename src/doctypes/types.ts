@@ -1,5 +1,6 @@
 import type * as Y from 'yjs';
 import type { Role } from '../protocol/announce.js';
+import type { DocPolicy } from './policy.js';
 
 // Declared once, with the announce it travels in; re-exported because doc type authors meet it here first.
 export type { Role } from '../protocol/announce.js';
@@ -53,6 +54,12 @@ export interface DocContext {
    * whoever owns the class state (the Classroom), so types stay free of each other's rules.
    */
   isReadOnly(): boolean;
+  /**
+   * Whether this peer may change or delete content written by `authorPeerId` under the class's write policies (the
+   * teacher: anything; a student: its own). Absent or always true when the class does not enforce policies. Types
+   * check it so that local calls never produce updates other peers refuse.
+   */
+  canModify?(authorPeerId: string): boolean;
   /** Report refused remote content. Never throws. */
   report(problem: DocProblemReport): void;
   /** Clock used for timestamps (injectable for tests and replay). */
@@ -67,6 +74,13 @@ export interface DocTypeDefinition<Api> {
   version: number;
   /** Build the typed API over `ctx.doc`. `destroy` (optional) releases observers. */
   create(ctx: DocContext): Api & { destroy?(): void };
+  /**
+   * Who may write what in this type, checked by every peer on arrival of an update before it is applied (when the
+   * class enforces policies). Compose it from the building blocks in `policy.ts` (`teacherOnly`, `teacherOnlyKeys`,
+   * `shared`, `lockable`, `eachValue` …). Without one, any peer may write anything here (ownership of clientIDs is
+   * still checked). Local calls of the type's API must never produce what its policy refuses.
+   */
+  policy?: DocPolicy;
 }
 
 /**

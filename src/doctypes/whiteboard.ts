@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { Board } from './board.js';
 import { BoardView } from './boardView.js';
+import { boardPolicy } from './boardPolicy.js';
 import { defineDocType, HistoryUnavailableError } from './types.js';
 import type { DocContext } from './types.js';
 
@@ -36,4 +37,6 @@ export const whiteboardType = defineDocType<Whiteboard>({
   name: WHITEBOARD,
   version: 1,
   create: (ctx) => new Whiteboard(ctx),
+  // Elements shared (students change only their own), pages the teacher's, nothing from students while locked.
+  policy: boardPolicy(),
 });

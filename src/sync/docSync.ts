@@ -5,11 +5,66 @@ import { MESSAGE_SYNC } from '../protocol/messageTypes.js';
 import type { Link } from './link.js';
 import { DropError, type Router, type RouterFamily } from './router.js';
 
+/** Where an incoming update comes from, as told to an {@link UpdateGate}. */
+export interface UpdateSource {
+  /** Routed: the origin peer of the envelope (trustworthy once envelopes are signed); anti-entropy: the neighbour. */
+  author: string;
+  /** `routed`: a ROUTED update originated by `author`; `anti-entropy`: a sync step 2 (or direct update) from the neighbour `author`. */
+  via: 'routed' | 'anti-entropy';
+}
+
+/**
+ * A gate's decision on one update. `pending` (with `ok: false`) means "cannot be judged yet" (it builds on structs
+ * this peer does not have): DocSync holds it and asks again after later updates, reporting it only if it is evicted.
+ */
+export type Verdict = { ok: true } | { ok: false; code: string; reason: string; pending?: boolean };
+
+/** Decides, before anything touches the document, whether an incoming update is applied (and forwarded). */
+export type UpdateGate = (update: Uint8Array, source: UpdateSource) => Verdict | Promise<Verdict>;
+
+/** An {@link UpdateGate} plus what this peer sends in a sync step 2 (so an honest peer sends only what it may). */
+export interface PolicyGate {
+  /** The check on arrival. */
+  check: UpdateGate;
+  /** Encodes our sync step 2 for neighbour `to` given its state vector. Default: `Y.encodeStateAsUpdate(doc, stateVector)`. */
+  encodeStep2?: (stateVector: Uint8Array, to: string) => Uint8Array;
+}
+
+/** An update the gate refused (reported once per author and code). */
+export interface UpdateRejection {
+  /** Who the gate was told wrote it (see {@link UpdateSource.author}). */
+  author: string;
+  /** The neighbour it arrived from. */
+  from: string;
+  via: UpdateSource['via'];
+  code: string;
+  reason: string;
+}
+
+/** Options of {@link DocSync}. */
+export interface DocSyncOptions {
+  /** Checked before every incoming update is applied; without it every well-formed update is applied. */
+  gate?: UpdateGate | PolicyGate;
+}
+
 /** Events of {@link DocSync}. */
 export interface DocSyncEvents {
   /** Every current link finished its step 1 / step 2 exchange (true), or a new link has not yet (false). */
   synced: (synced: boolean) => void;
+  /** The gate refused an update: neither applied nor forwarded. Emitted once per author and code. */
+  rejected: (rejection: UpdateRejection) => void;
 }
+
+interface GateJob {
+  update: Uint8Array;
+  source: UpdateSource;
+  from: string;
+  done: (verdict: Verdict) => void;
+}
+
+/** Bounds of the updates held for missing dependencies (oldest evicted first). */
+const HELD_MAX_UPDATES = 256;
+const HELD_MAX_BYTES = 16 * 1024 * 1024;
 
 interface LinkSync {
   link: Link;
@@ -46,15 +101,28 @@ export class DocSync extends ObservableV2<DocSyncEvents> implements RouterFamily
   #antiEntropyChanged = false;
   #synced = false;
   #destroyed = false;
+  readonly #gate: UpdateGate | undefined;
+  readonly #encodeStep2: (stateVector: Uint8Array, to: string) => Uint8Array;
+  /** Per-neighbour queues while an asynchronous verdict is outstanding: application order per link is kept. */
+  readonly #queues = new Map<string, GateJob[]>();
+  /** Updates waiting for structs this peer does not have yet (verdict `pending`). */
+  #held: GateJob[] = [];
+  #heldBytes = 0;
+  #retryingHeld = false;
+  readonly #reported = new Set<string>();
 
   /** `routedOrigin` is the transaction origin of routed updates (the engine passes itself, as before the split). */
-  constructor(doc: Y.Doc, router: Router, routedOrigin: object) {
+  constructor(doc: Y.Doc, router: Router, routedOrigin: object, options: DocSyncOptions = {}) {
     super();
     this.doc = doc;
     this.#router = router;
     this.#routedOrigin = routedOrigin;
+    const gate = options.gate;
+    this.#gate = typeof gate === 'function' ? gate : gate?.check;
+    const encode = typeof gate === 'object' ? gate.encodeStep2 : undefined;
+    this.#encodeStep2 = encode ?? ((sv) => Y.encodeStateAsUpdate(this.doc, sv));
     router.handleDirect(MESSAGE_SYNC, (from, message) => this.#onDirect(from, message));
-    router.handleRouted(MESSAGE_SYNC, (inner) => this.#onRouted(inner));
+    router.handleRouted(MESSAGE_SYNC, (inner, meta) => this.#onRouted(inner, meta.origin, meta.from));
     router.addFamily(this);
     doc.on('update', this.#onDocUpdate);
   }
@@ -98,6 +166,8 @@ export class DocSync extends ObservableV2<DocSyncEvents> implements RouterFamily
   override destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    this.#queues.clear();
+    this.#held = [];
     this.doc.off('update', this.#onDocUpdate);
     super.destroy();
   }
@@ -127,30 +197,170 @@ export class DocSync extends ObservableV2<DocSyncEvents> implements RouterFamily
       // Step 1 before step 2: the neighbour then sees our step 1 while still awaiting our step 2, so it does
       // not answer with yet another step 1 (no ping-pong).
       if (state.awaitingStep2 === 0) this.#startExchange(state);
-      state.link.send(encodeSyncMessage('step2', Y.encodeStateAsUpdate(this.doc, payload)));
+      state.link.send(encodeSyncMessage('step2', this.#encodeStep2(payload, from)));
       return;
     }
-    const changed = this.#apply(payload, this.#antiEntropyOrigin);
-    if (kind === 'step2') {
-      state.awaitingStep2 = Math.max(0, state.awaitingStep2 - 1);
-      if (!state.synced) {
-        state.synced = true;
-        this.#updateSynced();
+    const finish = (verdict: Verdict | null): void => {
+      // A refused step 2 still answers our step 1: the exchange is over (what it lacked comes another way).
+      if (kind === 'step2' && this.#links.get(from) === state) {
+        state.awaitingStep2 = Math.max(0, state.awaitingStep2 - 1);
+        if (!state.synced) {
+          state.synced = true;
+          this.#updateSynced();
+        }
       }
+      if (verdict === null || verdict.ok) this.#retryHeld();
+    };
+    if (this.#gate === undefined) {
+      const changed = this.#apply(payload, this.#antiEntropyOrigin);
+      finish(null);
+      if (changed) this.#newsFrom(from);
+      return;
     }
-    // News from anti-entropy is not routed: pass it on by exchanging with the other neighbours instead.
-    if (changed) {
-      for (const id of this.#links.keys()) if (id !== from) this.#exchangeDue.add(id);
-      this.#router.scheduleMaintenance();
-    }
+    this.#submit({ update: payload, source: { author: from, via: 'anti-entropy' }, from, done: (verdict) => {
+      if (verdict.ok && this.#applySafely(payload, this.#antiEntropyOrigin, from)) this.#newsFrom(from);
+      finish(verdict); // also for a held step 2: the exchange is answered
+    } });
   }
 
-  #onRouted(inner: Uint8Array): 'forward' {
+  #onRouted(inner: Uint8Array, origin: string, from: string): 'forward' | 'drop' {
     const decoded = decodeSyncMessage(inner);
     if (!decoded.ok) throw new DropError(`routed ${decoded.reason}`);
     if (decoded.value.kind !== 'update') throw new DropError('routed sync: not an update');
-    this.#apply(decoded.value.payload, this.#routedOrigin);
-    return 'forward';
+    const update = decoded.value.payload;
+    if (this.#gate === undefined) {
+      this.#apply(update, this.#routedOrigin);
+      return 'forward';
+    }
+    let result: 'forward' | 'drop' = 'drop';
+    let sync = true;
+    this.#submit({ update, source: { author: origin, via: 'routed' }, from, done: (verdict) => {
+      if (!verdict.ok) return;
+      if (sync) {
+        // Decided while the router waits: applied and forwarded down the origin's tree as without a gate.
+        this.#apply(update, this.#routedOrigin);
+        result = 'forward';
+      } else if (this.#applySafely(update, this.#antiEntropyOrigin, from)) {
+        // Decided later (asynchronous gate, or held for missing structs): the router has moved on, so the update
+        // travels on by anti-entropy with the other neighbours instead.
+        this.#newsFrom(from);
+      }
+      this.#retryHeld();
+    } });
+    sync = false;
+    return result;
+  }
+
+  /** Runs the gate on a job, in arrival order per neighbour (a queue while an asynchronous verdict is outstanding). */
+  #submit(job: GateJob): void {
+    const queue = this.#queues.get(job.from);
+    if (queue !== undefined) {
+      queue.push(job);
+      return;
+    }
+    const verdict = this.#check(job);
+    if (!(verdict instanceof Promise)) {
+      this.#conclude(job, verdict);
+      return;
+    }
+    const waiting: GateJob[] = [];
+    this.#queues.set(job.from, waiting);
+    void this.#drain(job, verdict, waiting);
+  }
+
+  async #drain(first: GateJob, verdict: Promise<Verdict>, queue: GateJob[]): Promise<void> {
+    let job: GateJob | undefined = first;
+    let pending: Verdict | Promise<Verdict> = verdict;
+    while (job !== undefined) {
+      const v: Verdict = await pending;
+      if (this.#destroyed || this.#queues.get(job.from) !== queue) return;
+      this.#conclude(job, v);
+      job = queue.shift();
+      if (job !== undefined) pending = this.#check(job);
+    }
+    this.#queues.delete(first.from);
+  }
+
+  #check(job: GateJob): Verdict | Promise<Verdict> {
+    const failed = (err: unknown): Verdict => ({ ok: false, code: 'gate-error', reason: `the update gate threw: ${String(err)}` });
+    try {
+      const v = (this.#gate as UpdateGate)(job.update, job.source);
+      return v instanceof Promise ? v.catch(failed) : v;
+    } catch (err) {
+      return failed(err);
+    }
+  }
+
+  /** `done` runs once, with the first verdict; a held job is then resolved by {@link #retryHeld} or evicted. */
+  #conclude(job: GateJob, verdict: Verdict): void {
+    if (!verdict.ok && verdict.pending === true) this.#hold(job);
+    else if (!verdict.ok) this.#reject(job, verdict);
+    job.done(verdict);
+  }
+
+  #hold(job: GateJob): void {
+    this.#held.push(job);
+    this.#heldBytes += job.update.byteLength;
+    while (this.#held.length > HELD_MAX_UPDATES || this.#heldBytes > HELD_MAX_BYTES) {
+      const evicted = this.#held.shift() as GateJob;
+      this.#heldBytes -= evicted.update.byteLength;
+      this.#reject(evicted, { code: 'missing-dependency', reason: 'held too long for structs that never arrived' });
+    }
+  }
+
+  /** Asks the gate again about held updates after the doc changed; accepted ones are applied as news. */
+  #retryHeld(): void {
+    if (this.#retryingHeld || this.#held.length === 0 || this.#destroyed) return;
+    this.#retryingHeld = true;
+    try {
+      let progress = true;
+      while (progress) {
+        progress = false;
+        for (const job of [...this.#held]) {
+          const verdict = this.#check(job);
+          if (verdict instanceof Promise) continue; // an asynchronous gate re-judges held updates on the next arrival
+          if (!verdict.ok && verdict.pending === true) continue;
+          this.#held.splice(this.#held.indexOf(job), 1);
+          this.#heldBytes -= job.update.byteLength;
+          if (!verdict.ok) {
+            this.#reject(job, verdict);
+            continue;
+          }
+          if (this.#applySafely(job.update, this.#antiEntropyOrigin, job.from)) this.#newsFrom(job.from);
+          progress = true;
+        }
+      }
+    } finally {
+      this.#retryingHeld = false;
+    }
+  }
+
+  #reject(job: GateJob, verdict: { code: string; reason: string }): void {
+    const key = `${job.source.author}\u0000${verdict.code}`;
+    if (this.#reported.has(key)) return;
+    if (this.#reported.size > 10_000) this.#reported.clear();
+    this.#reported.add(key);
+    try {
+      this.emit('rejected', [{ author: job.source.author, from: job.from, via: job.source.via, code: verdict.code, reason: verdict.reason }]);
+    } catch {
+      // A listener's bug must not break sync.
+    }
+  }
+
+  /** News from anti-entropy is not routed: pass it on by exchanging with the other neighbours instead. */
+  #newsFrom(from: string): void {
+    for (const id of this.#links.keys()) if (id !== from) this.#exchangeDue.add(id);
+    this.#router.scheduleMaintenance();
+  }
+
+  /** {@link #apply} outside a router handler: a failure is reported as a drop instead of thrown. */
+  #applySafely(update: Uint8Array, origin: object, from: string): boolean {
+    try {
+      return this.#apply(update, origin);
+    } catch (err) {
+      this.#router.drop(from, err instanceof Error ? err.message : String(err));
+      return false;
+    }
   }
 
   /** Applies an already validated update; returns whether the doc changed. */

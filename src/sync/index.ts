@@ -3,6 +3,7 @@ export { SyncEngine } from './syncEngine.js';
 export type { SyncEngineOptions, SyncEngineEvents } from './syncEngine.js';
 export { Router, DropError, type RouterFamily, type RoutedHandler, type DirectHandler, type RoutedMeta } from './router.js';
 export { DocSync } from './docSync.js';
+export type { DocSyncOptions, PolicyGate, UpdateGate, UpdateRejection, UpdateSource, Verdict } from './docSync.js';
 export { AwarenessSync } from './awarenessSync.js';
 export { MemoryNetwork } from './memoryNetwork.js';
 export type { MemoryNetworkStats } from './memoryNetwork.js';

@@ -5,7 +5,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { MESSAGE_AWARENESS, MESSAGE_CHUNK, MESSAGE_QUERY_AWARENESS, MESSAGE_ROUTED, MESSAGE_SYNC, MESSAGE_TOPOLOGY } from '../protocol/messageTypes.js';
 import { AwarenessSync } from './awarenessSync.js';
-import { DocSync } from './docSync.js';
+import { DocSync, type PolicyGate, type UpdateGate, type UpdateRejection } from './docSync.js';
 import type { AuthFailure, EnvelopeAuth } from './envelopeAuth.js';
 import type { Link } from './link.js';
 import { DropError, Router, type RoutedHandler } from './router.js';
@@ -33,6 +33,8 @@ export interface SyncEngineOptions {
    * `peerId`. Without it the engine runs unsigned, as always.
    */
   auth?: EnvelopeAuth;
+  /** Checked before each incoming doc update is applied (write policies); see {@link DocSync}. Default: none. */
+  updateGate?: UpdateGate | PolicyGate;
 }
 
 /** Events of {@link SyncEngine}. */
@@ -43,6 +45,8 @@ export interface SyncEngineEvents {
   reachable: (peerIds: string[]) => void;
   /** Signed mode refused a message or a link hello (once per offending neighbour and reason). */
   'auth-failure': (failure: AuthFailure) => void;
+  /** The update gate refused a doc update (once per author and code). */
+  rejected: (rejection: UpdateRejection) => void;
 }
 
 /** Decides, for an application message, whether it is forwarded further along the origin's tree. */
@@ -83,7 +87,8 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
     });
     // Families in this order: a new neighbour gets the awareness snapshot before our step 1, as before the split.
     this.#awarenessSync = new AwarenessSync(this.awareness, this.#router, options.awarenessThrottleMs ?? 50);
-    this.#docSync = new DocSync(this.doc, this.#router, this);
+    this.#docSync = new DocSync(this.doc, this.#router, this, options.updateGate !== undefined ? { gate: options.updateGate } : {});
+    this.#docSync.on('rejected', (r) => this.emit('rejected', [r]));
     this.#docSync.on('synced', (synced) => this.emit('synced', [synced]));
     this.#router.on('reachable', (peers) => this.emit('reachable', [peers]));
   }
