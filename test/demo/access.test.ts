@@ -74,4 +74,50 @@ describe('classroom app: phones and accessibility (built, real Chromium)', () =>
     const phone = await app.join(await teacher.inputValue('[data-testid=join-link]'), 'Tam', PHONE);
     expect(await seriousViolations(phone)).toEqual([]);
   }, 50_000);
+
+  it('keyboard alone: a student joins, raises a hand, reacts, votes and chats without a mouse', async () => {
+    const { teacher, link } = await app.startClass('Ms Keys', 'Keyboard');
+    await teacher.click('[data-testid=poll-new]');
+    await teacher.fill('[data-testid=poll-question]', 'Ready?');
+    await teacher.fill('[data-testid=poll-option-0]', 'Yes');
+    await teacher.fill('[data-testid=poll-option-1]', 'No');
+    await teacher.click('[data-testid=poll-open]');
+    const kb = await app.newPage();
+    await kb.goto(link);
+    /** Presses Tab until `selector` has the focus (fails after `max` presses). */
+    const tabTo = async (selector: string, max = 60): Promise<void> => {
+      for (let i = 0; i < max; i++) {
+        if (await kb.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return;
+        await kb.keyboard.press('Tab');
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    };
+    await tabTo('[data-testid=student-name]');
+    await kb.keyboard.type('Uma');
+    await kb.keyboard.press('Enter');
+    await kb.waitForSelector('[data-testid=classroom][data-role=student]');
+    await expect.poll(() => peersOf(kb), { timeout: 20_000 }).toBeGreaterThan(0);
+
+    await tabTo('[data-testid=raise-hand]');
+    await kb.keyboard.press('Enter');
+    await expect.poll(() => teacher.locator('[data-testid=participant][data-name=Uma]').getAttribute('data-hand'), { timeout: 10_000 }).toBe('true');
+
+    await tabTo('[data-testid=react]');
+    await kb.keyboard.press('Enter');
+    await tabTo('[data-testid="react-👏"]');
+    await kb.keyboard.press('Space');
+    await expect.poll(() => teacher.locator('[data-testid=participant][data-name=Uma] [data-testid=reaction]').count(), { timeout: 10_000 }).toBe(1);
+
+    await expect.poll(() => kb.locator('[data-testid=poll-vote-0]').count(), { timeout: 10_000 }).toBe(1);
+    await tabTo('[data-testid=poll-vote-0]');
+    await kb.keyboard.press('Enter');
+    await expect.poll(() => teacher.getAttribute('[data-testid=poll-current]', 'data-tally'), { timeout: 10_000 }).toBe('1,0');
+
+    await tabTo('[data-testid=chat-input]');
+    await kb.keyboard.type('typed without a mouse');
+    await kb.keyboard.press('Enter');
+    await expect.poll(() => teacher.locator('[data-testid=chat-message]').allTextContents(), { timeout: 10_000 }).toEqual([expect.stringContaining('typed without a mouse')]);
+    // Focus is visible where it is.
+    expect(await kb.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle)).not.toBe('none');
+  }, 50_000);
 });
