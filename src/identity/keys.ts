@@ -2,6 +2,7 @@
  * ECDSA P-256 primitives every peer uses (students and teacher alike): key pairs, raw public keys, key-derived peer
  * ids, signatures. WebCrypto only, so the same code runs in browsers and Node ≥ 20.
  */
+import { digest as sha256 } from 'lib0/hash/sha256';
 import { toHex } from '../protocol/ids.js';
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -96,6 +97,15 @@ export async function peerIdFromPublicKey(raw: Uint8Array): Promise<string> {
   if (!isRawPublicKey(raw)) throw new PeerKeyError('public key must be a 65-byte uncompressed P-256 point');
   const digest = new Uint8Array(await subtle().digest('SHA-256', raw as Uint8Array<ArrayBuffer>));
   return toHex(digest).slice(0, PEER_ID_HEX_CHARS);
+}
+
+/**
+ * {@link peerIdFromPublicKey} without waiting (lib0's SHA-256): for checks that must not reorder events, such as an
+ * announce that is immediately followed by the same peer's offer.
+ */
+export function peerIdFromPublicKeySync(raw: Uint8Array): string {
+  if (!isRawPublicKey(raw)) throw new PeerKeyError('public key must be a 65-byte uncompressed P-256 point');
+  return toHex(sha256(raw)).slice(0, PEER_ID_HEX_CHARS);
 }
 
 /** Whether `id` has the form of a key-derived peer id (24 lowercase hex characters). */

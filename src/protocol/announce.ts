@@ -14,6 +14,8 @@ export interface Announcement {
   teacherKey?: string;
   /** The teacher's signature over its own peer id (see authority/teacherProof). */
   teacherProof?: string;
+  /** The peer's own public key (base64url of the raw P-256 point) in signed mode; its hash must be the peer id. */
+  peerKey?: string;
 }
 
 const MAX_NAME = 200;
@@ -27,5 +29,6 @@ export function decodeAnnouncement(info: unknown): Announcement {
   if (typeof record.name === 'string') out.name = record.name.slice(0, MAX_NAME);
   if (typeof record.teacherKey === 'string' && record.teacherKey.length <= MAX_KEY) out.teacherKey = record.teacherKey;
   if (typeof record.teacherProof === 'string' && record.teacherProof.length <= MAX_KEY) out.teacherProof = record.teacherProof;
+  if (typeof record.peerKey === 'string' && record.peerKey.length <= MAX_KEY) out.peerKey = record.peerKey;
   return out;
 }

@@ -1,4 +1,5 @@
 import type { Awareness } from 'y-protocols/awareness';
+import type { AuthFailure } from '../sync/envelopeAuth.js';
 import type { PeerInfo } from '../topology/index.js';
 import type { SignalingError } from '../transport/signalingClient.js';
 
@@ -88,6 +89,11 @@ export interface ClassNetworkEvents {
   'peer-connection': (connection: MediaConnection, peer: PeerInfo, initiator: 'local' | 'remote') => void;
   /** Something went wrong that the app may want to tell the user (typed by `code`). */
   error: (error: NetworkError) => void;
+  /**
+   * Signed mode refused a neighbour's message or link hello (forged origin, bad signature, unsigned input …), once
+   * per neighbour and reason: the neighbour is the offender, honest peers forward only what verified.
+   */
+  'auth-failure': (failure: AuthFailure) => void;
 }
 
 /** A room's network as features above the provider see it. */

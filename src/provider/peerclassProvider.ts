@@ -7,61 +7,13 @@ import { randomHexId } from '../protocol/ids.js';
 import { SyncEngine } from '../sync/syncEngine.js';
 import { meshTopology, type PeerInfo, type Topology } from '../topology/index.js';
 import { PeerConnection, type RtcImplementation } from '../transport/peerConnection.js';
-import type { ReconnectPolicy } from '../transport/relaySocket.js';
-import { SignalingClient, type RelayToken, type SignalingError, type SignalingStatus, type WebSocketConstructorLike } from '../transport/signalingClient.js';
+import { SignalingClient, type SignalingStatus } from '../transport/signalingClient.js';
+import type { PeerclassProviderOptions, SelfInfo } from './options.js';
+import { announcedKey, announcedKeyMatches, engineAuth, resolvePeerId } from './peerAuth.js';
 import { NetworkRecovery } from './recovery.js';
 import type { ChannelHandler, ClassNetwork, ClassNetworkEvents, MediaConnection, NetworkChannel, NetworkError } from './network.js';
 
-/** Options for {@link PeerclassProvider}. */
-export interface PeerclassProviderOptions {
-  /** Relay URL(s). Several relays (e.g. behind Redis) are used together; a peer is introduced by any of them. */
-  signaling: string | string[];
-  /** The class secret: encrypts signaling and never leaves the peers. */
-  secret: string;
-  /** Awareness to sync (cursors, presence); created if absent. */
-  awareness?: awarenessProtocol.Awareness;
-  /** WebRTC implementation; default the browser's globals. In Node: `@roamhq/wrtc`. */
-  rtc?: RtcImplementation;
-  /** WebSocket constructor; default `globalThis.WebSocket`. In Node: `ws`. */
-  WebSocket?: WebSocketConstructorLike;
-  /** Which peers connect directly. Default {@link meshTopology}. */
-  topology?: Topology;
-  /** What this peer announces about itself. Default `{ role: 'student' }`. */
-  self?: SelfInfo;
-  /**
-   * Decides what to believe of an announced peer before the topology sees it, e.g. checks a teacher's proof and
-   * returns the peer downgraded to a student when it fails. Until it resolves the peer counts as a plain student.
-   */
-  verifyPeer?: (peer: PeerInfo) => PeerInfo | Promise<PeerInfo>;
-  /** This peer's id; default a random id. */
-  peerId?: string;
-  /** STUN/TURN servers in addition to those the relay hands out. */
-  iceServers?: RTCIceServer[];
-  /** 'relay' forces every connection through TURN. */
-  iceTransportPolicy?: RTCIceTransportPolicy;
-  /**
-   * Access token (JWT) for relays that require one, sent on subscribe (it also allows our publishes and TURN): a
-   * string, or a function called on every (re)connect and before `exp` (see {@link RelayToken}). Refusals arrive as
-   * `error` with code `unauthorized`.
-   */
-  token?: RelayToken;
-  /** When to retry a lost relay connection; default exponential backoff 250 ms → 10 s with jitter. */
-  reconnectPolicy?: ReconnectPolicy;
-  /** Start connecting at once. Default true. */
-  connect?: boolean;
-  /**
-   * How long a peer that was reachable and no longer is stays known (and redialled). Signaling has no "leave",
-   * so without this every peer ever announced would be kept forever. Default 30 s; a re-announce revives it.
-   */
-  forgetAfterMs?: number;
-  /** Minimum interval between awareness sends (coalescing). Default 50 ms. */
-  awarenessThrottleMs?: number;
-  /** Receives a reason for everything dropped or ignored (bad peer input, refused signals). Default: nothing. */
-  log?: (reason: string) => void;
-}
-
-/** What a peer announces about itself. */
-export type SelfInfo = Omit<PeerInfo, 'peerId'>;
+export type { PeerclassProviderOptions, SelfInfo } from './options.js';
 
 /** Peer-level error reported by {@link PeerclassProvider}. */
 export type ProviderError = NetworkError;
@@ -118,7 +70,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     this.roomId = roomId;
     this.doc = doc;
     this.options = options;
-    this.peerId = options.peerId ?? randomPeerId();
+    this.peerId = resolvePeerId(options.identity, options.peerId, randomPeerId);
     this.topology = options.topology ?? meshTopology;
     this.self = { peerId: this.peerId, ...(options.self ?? { role: 'student' }) };
     const rtc = options.rtc ?? (globalThis.RTCPeerConnection !== undefined ? { RTCPeerConnection: globalThis.RTCPeerConnection } : undefined);
@@ -127,9 +79,11 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     this.#engine = new SyncEngine({
       peerId: this.peerId, doc, awareness: options.awareness, awarenessThrottleMs: options.awarenessThrottleMs,
       onDroppedMessage: ({ from, reason }) => options.log?.(`dropped a message from ${from}: ${reason}`),
+      ...(options.identity !== undefined ? { auth: engineAuth(options.identity, options.trustContext ?? roomId) } : {}),
     });
     this.#engine.on('synced', (synced) => this.emit('synced', [{ synced }]));
     this.#engine.on('reachable', () => this.emitPeers());
+    this.#engine.on('auth-failure', (failure) => this.emit('auth-failure', [failure]));
     doc.on('destroy', this.onDocDestroy);
     if (options.connect ?? true) this.connect();
   }
@@ -262,7 +216,25 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
 
   private announcement(): Record<string, unknown> {
     const { peerId: _, ...rest } = this.self;
-    return rest;
+    return this.options.identity !== undefined ? { ...rest, peerKey: announcedKey(this.options.identity) } : rest;
+  }
+
+  /** Whether a peer may connect: admitted, and in signed mode announced with the key its id is derived from. */
+  private acceptsAnnounce(peerId: string, peerKey: string | undefined): boolean {
+    if (this.options.admitPeer?.(peerId) === false) return false;
+    return this.options.identity === undefined || announcedKeyMatches(peerId, peerKey);
+  }
+
+  /**
+   * Applies a changed `admitPeer` answer: forgets peers no longer admitted and closes our connections to them (the
+   * admission roster calls this after a removal).
+   */
+  reviewPeers(): void {
+    const admit = this.options.admitPeer;
+    if (admit === undefined || this.destroyed) return;
+    for (const peerId of [...this.known.keys()]) if (!admit(peerId)) { this.known.delete(peerId); this.announceGeneration.delete(peerId); }
+    for (const [peerId, connection] of [...this.connectionsByPeer]) if (!admit(peerId)) connection.close();
+    this.refreshTopology();
   }
 
   private aggregateStatus(): SignalingStatus {
@@ -273,9 +245,10 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
 
   private onAnnounce(peerId: string, info: unknown, broadcast = false): void {
     if (peerId === this.peerId || this.destroyed) return;
+    const announced = { peerId, ...decodeAnnouncement(info) };
+    if (!this.acceptsAnnounce(peerId, announced.peerKey)) { this.options.log?.(`ignored the announce of ${peerId}: not admitted or its key is not its id`); return; }
     this.cancelForget(peerId);
     this.recovery.announced(peerId, broadcast);
-    const announced = { peerId, ...decodeAnnouncement(info) };
     const verify = this.options.verifyPeer;
     if (verify === undefined) {
       this.known.set(peerId, announced);
@@ -339,7 +312,10 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     this.connectionsByPeer.set(peerId, connection);
     this.recovery.opened(connection);
     if (lostBeforeCreated) this.recovery.signalled(connection, false);
-    connection.on('link', (link) => { this.recovery.linked(connection); this.cancelForget(peerId); this.#engine.addLink(link); this.emitPeers(); });
+    connection.on('link', (link) => {
+      if (this.options.admitPeer?.(peerId) === false) { connection.close(); return; }
+      this.recovery.linked(connection); this.cancelForget(peerId); this.#engine.addLink(link); this.emitPeers();
+    });
     connection.on('closed', () => {
       if (this.connectionsByPeer.get(peerId) !== connection) return;
       this.connectionsByPeer.delete(peerId);

@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import {
   createPeerIdentity, createPeerKeys, exportPeerKeys, exportRawPublicKey, importPeerKeys, importRawPublicKey, IndexedDbKeyStore,
-  isKeyDerivedPeerId, loadOrCreatePeerIdentity, MemoryKeyStore, PeerKeyError, peerIdFromPublicKey, peerIdentityFromKeys, signBytes, verifyBytes,
+  isKeyDerivedPeerId, loadOrCreatePeerIdentity, MemoryKeyStore, PeerKeyError, peerIdFromPublicKey, peerIdFromPublicKeySync, peerIdentityFromKeys,
+  signBytes, verifyBytes,
 } from '../../src/identity/index.js';
 import { signBytes as authoritySign, verifyBytes as authorityVerify } from '../../src/authority/identity.js';
 
@@ -87,5 +88,13 @@ describe('peer identity and key stores', () => {
     expect(await second.load('class-a')).toBeNull();
     expect((await peerIdentityFromKeys(stored!)).peerId).toBe(a.peerId);
     second.close();
+  });
+});
+
+describe('peerIdFromPublicKeySync', () => {
+  it('equals the WebCrypto derivation', async () => {
+    const identity = await createPeerIdentity();
+    expect(peerIdFromPublicKeySync(identity.publicKey)).toBe(identity.peerId);
+    expect(() => peerIdFromPublicKeySync(new Uint8Array(65))).toThrow(PeerKeyError);
   });
 });
