@@ -120,4 +120,37 @@ describe('classroom app: phones and accessibility (built, real Chromium)', () =>
     // Focus is visible where it is.
     expect(await kb.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle)).not.toBe('none');
   }, 50_000);
+
+  it('devices: choose camera and microphone from lists, preview with a level meter, remembered by the browser', async () => {
+    const { teacher, link } = await app.startClass('Mr Dev', 'Devices');
+    await teacher.close();
+    const page = await app.join(link, 'Vic');
+    await page.click('[data-testid=devices-toggle]');
+    await expect.poll(() => page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid=device-preview]')?.videoWidth ?? 0), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('[data-testid=mic-select] option').count(), { timeout: 10_000 }).toBeGreaterThan(1);
+    expect(await page.locator('[data-testid=camera-select] option').count()).toBeGreaterThan(1);
+    // Chromium's fake microphone beeps: the meter moves.
+    await expect.poll(async () => Number(await page.getAttribute('[data-testid=mic-level]', 'data-level')), { timeout: 10_000 }).toBeGreaterThan(0.01);
+    const options = await page.locator('[data-testid=mic-select] option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value).filter((v) => v !== ''));
+    const micChoice = options.at(-1) ?? '';
+    const camChoice = await page.locator('[data-testid=camera-select] option').nth(1).getAttribute('value') ?? '';
+    await page.selectOption('[data-testid=mic-select]', micChoice);
+    await page.selectOption('[data-testid=camera-select]', camChoice);
+    await expect.poll(() => page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid=device-preview]')?.videoWidth ?? 0), { timeout: 10_000 }).toBeGreaterThan(0);
+    await shot(page, '42-device-settings');
+    await page.click('[data-testid=devices-close]');
+
+    // The camera turned on uses the chosen device, and the choice survives a reload.
+    await page.click('[data-testid=camera-toggle]');
+    const cameraDevice = (): Promise<string> => page.evaluate(() => {
+      const stream = document.querySelector<HTMLVideoElement>('[data-testid=video-self]')?.srcObject;
+      return stream instanceof MediaStream ? stream.getVideoTracks()[0]?.getSettings().deviceId ?? '' : '';
+    });
+    await expect.poll(cameraDevice, { timeout: 10_000 }).toBe(camChoice);
+    await page.reload();
+    await app.join(link, 'Vic', {}, page);
+    await page.click('[data-testid=devices-toggle]');
+    await expect.poll(() => page.inputValue('[data-testid=mic-select]'), { timeout: 10_000 }).toBe(micChoice);
+    expect(await page.inputValue('[data-testid=camera-select]')).toBe(camChoice);
+  }, 45_000);
 });
