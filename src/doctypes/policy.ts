@@ -107,7 +107,7 @@ function liveOwner(change: TypeChange, root: string, key: string): string | unde
  * Shared content (board elements, chat messages): everyone adds, but a student only changes what it wrote. A
  * student's top-level map entry may not replace another peer's live entry (by pointing its origin at it or by racing
  * it at the same key); an insert inside a nested type (an element's fields) needs the top-level entry to be the
- * student's own; a student deletes only its own items. The teacher may do anything.
+ * student's own; a student deletes only its own items and anything inside its own entries. The teacher may do anything.
  */
 export const shared: DocPolicy = (change) => {
   if (change.teacher) return ALLOW;
@@ -130,7 +130,10 @@ export const shared: DocPolicy = (change) => {
     }
   }
   for (const del of change.deletes) {
-    if (change.ownerOf(del.id.client) !== author) return deny('not-owner', `deletes ${del.place?.topKey?.slice(0, 80) ?? 'an item'} written by another peer`);
+    if (change.ownerOf(del.id.client) === author) continue;
+    // Inside its own entry a student overwrites (hence deletes) what the teacher changed there, or erases the whole entry.
+    if (del.place !== null && del.place.depth > 0 && change.ownerOf(del.place.top.client) === author) continue;
+    return deny('not-owner', `deletes ${del.place?.topKey?.slice(0, 80) ?? 'an item'} written by another peer`);
   }
   return ALLOW;
 };
