@@ -5,6 +5,34 @@ import { AppHarness, shot } from './appHarness.js';
 
 const app = new AppHarness();
 
+/** Pixels of the main board's canvas that are dark (ink) or red (#d32f2f). */
+async function pixels(page: Page): Promise<{ dark: number; red: number }> {
+  return await page.evaluate(() => {
+    const c = document.querySelector<HTMLCanvasElement>('[data-testid=classroom] [data-testid=board-canvas]');
+    const data = c?.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+    if (!c || !data) return { dark: -1, red: -1 };
+    let dark = 0;
+    let red = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i] ?? 255, data[i + 1] ?? 255, data[i + 2] ?? 255];
+      if (r < 100 && g < 100 && b < 100) dark++;
+      if (r > 170 && g < 90 && b < 90) red++;
+    }
+    return { dark, red };
+  });
+}
+
+async function drag(page: Page, from: [number, number], to: [number, number]): Promise<void> {
+  const box = await page.locator('[data-testid=classroom] [data-testid=board-input]').first().boundingBox();
+  if (box === null) throw new Error('board not visible');
+  await page.mouse.move(box.x + from[0], box.y + from[1]);
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + from[0] + ((to[0] - from[0]) * i) / 12, box.y + from[1] + ((to[1] - from[1]) * i) / 12);
+  await page.mouse.up();
+}
+
+const count = async (p: Page): Promise<number> => Number(await p.getAttribute('[data-testid=classroom] [data-testid=board]', 'data-count'));
+
 describe('classroom app: polls, chat moderation, board follow (built, real Chromium)', () => {
   beforeAll(async () => {
     await app.start();
@@ -195,4 +223,46 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     expect(byName.get('Gia')?.[3]).toBe('');
     expect(byName.get('Gia')?.[1]).toBe('student');
   }, 55_000);
+
+  it('board: remote cursor, colours, text tool, eraser, and the replay slider scrubbing back to an earlier board', async () => {
+    const { teacher, students } = await app.lesson('Ms Board', ['Jo']);
+    const [jo] = students as [Page];
+    // The teacher's black stroke; Jo sees it and the teacher's named cursor.
+    await drag(teacher, [100, 120], [400, 120]);
+    await expect.poll(() => count(jo), { timeout: 10_000 }).toBe(1);
+    await teacher.mouse.move(500, 400);
+    await teacher.mouse.move(520, 410);
+    await expect.poll(() => jo.locator('[data-testid=remote-cursor]').allTextContents(), { timeout: 10_000 }).toEqual(['Ms Board']);
+    // The teacher's marks every 5 s give the replay slider its first tick.
+    await expect.poll(async () => Number(await jo.getAttribute('[data-testid=replay-slider]', 'max')), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+
+    // Red: the next stroke paints red on Jo's canvas.
+    await teacher.click('[aria-label="Colour #d32f2f"]');
+    await drag(teacher, [100, 250], [400, 300]);
+    await expect.poll(async () => (await pixels(jo)).red, { timeout: 10_000 }).toBeGreaterThan(200);
+
+    // Jo writes text with the text tool.
+    await jo.click('[data-tool=text]');
+    const box = await jo.locator('[data-testid=board-input]').boundingBox();
+    if (box === null) throw new Error('no board');
+    await jo.mouse.click(box.x + 450, box.y + 200);
+    await jo.locator('[data-testid=text-input]').fill('x = 2');
+    await jo.keyboard.press('Enter');
+    await expect.poll(() => count(teacher), { timeout: 10_000 }).toBe(3);
+    await shot(jo, '28-board-tools-student');
+
+    // The eraser takes the black stroke away for both.
+    await teacher.click('[data-tool=eraser]');
+    await drag(teacher, [250, 90], [250, 150]);
+    for (const p of [teacher, jo]) await expect.poll(() => count(p), { timeout: 10_000 }).toBe(2);
+
+    // Replay: Jo scrubs to the first mark — only the black stroke, no red, no text; back to live brings them back.
+    await jo.locator('[data-testid=replay-slider]').fill('0');
+    await expect.poll(() => jo.textContent('[data-testid=replay-label]')).not.toBe('live');
+    await expect.poll(async () => (await pixels(jo)).red, { timeout: 10_000 }).toBe(0);
+    expect((await pixels(jo)).dark).toBeGreaterThan(200);
+    await shot(jo, '29-replay-student');
+    await jo.getByRole('button', { name: 'Back to live' }).click();
+    await expect.poll(async () => (await pixels(jo)).red, { timeout: 10_000 }).toBeGreaterThan(200);
+  }, 50_000);
 });
