@@ -38,7 +38,10 @@ export type AuthFailureReason =
 
 /** A refused message or link, reported once per offending neighbour and reason. */
 export interface AuthFailure {
-  /** The neighbour it came from (honest neighbours forward only verified messages, so this is the offender). */
+  /**
+   * The neighbour it came from: for a message, the offender (honest neighbours forward only verified messages); for
+   * a hello, only the id the link claimed (unproven: an impostor may have used someone else's id).
+   */
   peer: string;
   reason: AuthFailureReason;
   /** Human-readable detail (which origin, which message). */

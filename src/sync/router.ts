@@ -109,19 +109,14 @@ export class Router extends ObservableV2<RouterEvents> {
     this.#signed = auth === undefined ? null : new SignedMode(auth, {
       acceptRouted: (from, envelope, message) => this.#acceptRouted(from, envelope, message),
       acceptTopology: (from, topology, message) => this.#acceptTopology(from, topology, message),
-      dispatch: (from, message) => this.#onMessage(from, message),
-      seen: (origin, seq) => this.#seen.has(origin, seq),
-      topologyVersion: (origin) => this.#view.version(origin),
-      broadcast: (message) => this.#broadcastDirect(message, null),
-      attach: (link) => this.#attach(link),
-      drop: (from, reason, code) => this.drop(from, reason, code),
+      dispatch: (from, message) => this.#onMessage(from, message), attach: (link) => this.#attach(link),
+      seen: (origin, seq) => this.#seen.has(origin, seq), topologyVersion: (origin) => this.#view.version(origin),
+      broadcast: (message) => this.#broadcastDirect(message, null), drop: (from, reason, code) => this.drop(from, reason, code),
     }, options.onAuthFailure);
   }
 
   /** True in signed mode (an `auth` was given). */
-  get signed(): boolean {
-    return this.#signed !== null;
-  }
+  get signed(): boolean { return this.#signed !== null; }
 
   /** Registers the handler of a direct (neighbour-to-neighbour) message type. */
   handleDirect(type: number, handler: DirectHandler): void {
