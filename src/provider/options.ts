@@ -1,5 +1,6 @@
 import type * as awarenessProtocol from 'y-protocols/awareness';
 import type { PeerIdentity } from '../identity/peerIdentity.js';
+import type { PolicyGate, UpdateGate } from '../sync/docSync.js';
 import type { PeerInfo, Topology } from '../topology/index.js';
 import type { RtcImplementation } from '../transport/peerConnection.js';
 import type { ReconnectPolicy } from '../transport/relaySocket.js';
@@ -37,6 +38,8 @@ export interface PeerclassProviderOptions {
   identity?: PeerIdentity;
   /** Signed mode: the class binding inside every signed byte string. Default the room id. */
   trustContext?: string;
+  /** Write policies: checked before each incoming doc update is applied (e.g. `DocumentSet.gate()`). Default none. */
+  updateGate?: UpdateGate | PolicyGate;
   /**
    * Whether a peer may connect to us; asked on every announce and new link. Default: everyone. When the answer
    * changes (a removal), call `PeerclassProvider.reviewPeers()`.

@@ -80,6 +80,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
       peerId: this.peerId, doc, awareness: options.awareness, awarenessThrottleMs: options.awarenessThrottleMs,
       onDroppedMessage: ({ from, reason }) => options.log?.(`dropped a message from ${from}: ${reason}`),
       ...(options.identity !== undefined ? { auth: engineAuth(options.identity, options.trustContext ?? roomId) } : {}),
+      ...(options.updateGate !== undefined ? { updateGate: options.updateGate } : {}),
     });
     this.#engine.on('synced', (synced) => this.emit('synced', [{ synced }]));
     this.#engine.on('reachable', () => this.emitPeers());
