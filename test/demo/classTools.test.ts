@@ -265,4 +265,18 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     await jo.getByRole('button', { name: 'Back to live' }).click();
     await expect.poll(async () => (await pixels(jo)).red, { timeout: 10_000 }).toBeGreaterThan(200);
   }, 50_000);
+
+  it('screen share by clicking the button: the students receive it; stopping removes it', async () => {
+    // Headless Chromium with the harness's flags (--use-fake-ui-for-media-stream, --use-fake-device-for-media-stream)
+    // answers getDisplayMedia after a click with a fake "screen:-3:0" monitor: no picker flag is needed.
+    const { teacher, students } = await app.lesson('Mr Screen', ['Kai']);
+    const [kai] = students as [Page];
+    await teacher.click('[data-testid=screen-toggle]');
+    await expect.poll(() => teacher.textContent('[data-testid=screen-toggle]'), { timeout: 10_000 }).toBe('Stop sharing');
+    const shared = (): Promise<number> => kai.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid=tile-screen] video')?.videoWidth ?? 0);
+    await expect.poll(shared, { timeout: 20_000 }).toBeGreaterThan(0);
+    await shot(kai, '2a-screen-share-student');
+    await teacher.click('[data-testid=screen-toggle]');
+    await expect.poll(() => kai.locator('[data-testid=tile-screen]').count(), { timeout: 15_000 }).toBe(0);
+  }, 45_000);
 });
