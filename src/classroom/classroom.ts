@@ -100,6 +100,13 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     });
     this.documents = new DocumentSet(this.ydoc, { peerId: this.peerId, name: this.name, role: this.role }, {
       readOnly: (docType) => this.role === 'student' && LOCKED_BY_BOARD_LOCK.has(docType) && this.#control.boardLocked(),
+      ...(options.writePolicies === true ? { policies: { context: {
+        isTeacher: (id: string) => (id === this.peerId ? this.role === 'teacher' : this.network.knownPeers().some((p) => p.peerId === id && isTeacher(p, this.teacherKey))),
+        readOnly: (docType: string) => LOCKED_BY_BOARD_LOCK.has(docType) && this.#control.boardLocked(),
+      } } } : {}),
+    });
+    this.documents.on('rejected', (r) => {
+      this.emit('rejected', [{ reason: 'write-policy', detail: `${r.docType ?? 'document'}: ${r.code}: ${r.reason}`, writer: r.author }]);
     });
     for (const type of [whiteboardType, chatType, presentationType, historyType, ...(options.docTypes ?? [])]) this.documents.register(type);
 
@@ -122,6 +129,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       ...((options.relayToken ?? options.token) !== undefined ? { token: options.relayToken ?? options.token } : {}),
       self: { role: this.role, name: this.name, ...(teacherProof !== undefined ? { teacherKey: options.teacherKey, teacherProof } : {}) },
       verifyPeer: (peer) => this.#verifyPeer(peer),
+      ...(options.writePolicies === true ? { updateGate: this.documents.gate() } : {}),
       connect: false, log: options.log,
     });
     this.network = this.#provider;

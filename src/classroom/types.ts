@@ -39,6 +39,13 @@ export interface ClassroomOptions {
   token?: string;
   /** Extra (third-party) doc types registered besides the built-ins (whiteboard, chat, presentation, history). */
   docTypes?: readonly AnyDocType[];
+  /**
+   * Enforce the doc types' write policies on every update that arrives (README, "Write policies"): this peer claims its
+   * Yjs clientIDs in the doc, and refuses (neither applies nor forwards) updates a policy refuses, reporting them as
+   * `rejected` (`write-policy`). Every peer of a class should agree on it. Default false: a student-run keeper relays
+   * others' content by anti-entropy, which policies accept only from the teacher until the keeper is a trusted role.
+   */
+  writePolicies?: boolean;
   /** The class document; default `createClassDoc()`. */
   doc?: Y.Doc;
   /** `getUserMedia`/`getDisplayMedia` source; default `navigator.mediaDevices`. */
@@ -81,8 +88,11 @@ export interface ClassroomStatus {
   synced: boolean;
 }
 
-/** Why a peer's input was refused: a control statement's reason, or a teacher claim without proof. */
-export type ClassroomRejectionReason = ControlRejectionReason | 'forged-teacher';
+/**
+ * Why a peer's input was refused: a control statement's reason, a teacher claim without proof, or a document update
+ * refused by the write policies (`writePolicies`; the detail names the doc type and the policy code).
+ */
+export type ClassroomRejectionReason = ControlRejectionReason | 'forged-teacher' | 'write-policy';
 
 /** Something a peer sent or wrote was refused. */
 export interface ClassroomRejection {
