@@ -134,3 +134,17 @@ export function wireStageLeave(session: ClassSession): () => void {
     session.classroom.off('stage', check);
   };
 }
+
+// --- the teacher records the lesson ------------------------------------------------------------------------------
+
+const RECORDING = 'recording';
+
+/** Teacher: tell everyone whether this lesson is being recorded. */
+export function announceRecording(awareness: Awareness, on: boolean): void {
+  awareness.setLocalStateField(RECORDING, on ? true : null);
+}
+
+/** Whether the teacher says it is recording. */
+export function teacherRecording(awareness: Awareness, teacherPeerId: string): boolean {
+  return fieldOf(awareness, teacherPeerId, RECORDING, validate.bool) === true;
+}

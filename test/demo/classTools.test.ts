@@ -279,4 +279,44 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     await teacher.click('[data-testid=screen-toggle]');
     await expect.poll(() => kai.locator('[data-testid=tile-screen]').count(), { timeout: 15_000 }).toBe(0);
   }, 45_000);
+
+  it('recording: the teacher records board, camera and microphone to a WebM of the right length; everyone sees the indicator', async () => {
+    const { teacher, students } = await app.lesson('Ms Rec', ['Lu']);
+    const [lu] = students as [Page];
+    await teacher.click('[data-testid=camera-toggle]');
+    await teacher.click('[data-testid=mic-toggle]');
+    await expect.poll(() => teacher.getAttribute('[data-testid=mic-toggle]', 'aria-pressed'), { timeout: 10_000 }).toBe('true');
+    await drag(teacher, [100, 100], [400, 250]);
+    await teacher.click('[data-testid=record-toggle]');
+    const started = Date.now();
+    for (const p of [teacher, lu]) await expect.poll(() => p.locator('[data-testid=recording-indicator]').count(), { timeout: 10_000 }).toBe(1);
+    await shot(lu, '2b-recording-indicator-student');
+    await drag(teacher, [100, 300], [400, 350]);
+    await teacher.waitForTimeout(4_000 - (Date.now() - started));
+    const [download] = await Promise.all([teacher.waitForEvent('download'), teacher.click('[data-testid=record-toggle]')]);
+    const recorded = (Date.now() - started) / 1000;
+    for (const p of [teacher, lu]) await expect.poll(() => p.locator('[data-testid=recording-indicator]').count(), { timeout: 10_000 }).toBe(0);
+    expect(download.suggestedFilename()).toMatch(/^lesson-.*\.webm$/);
+    const bytes = readFileSync(await download.path());
+    expect(bytes.length).toBeGreaterThan(10_000);
+    expect(bytes.subarray(0, 4).toString('hex')).toBe('1a45dfa3'); // EBML: a WebM file
+    expect(bytes.includes('V_VP8') || bytes.includes('V_VP9')).toBe(true);
+    expect(bytes.includes('A_OPUS')).toBe(true); // the teacher's microphone
+    // MediaRecorder's WebM has no duration in its header: seek past the end and read where the video stops.
+    const duration = await teacher.evaluate(async (b64) => {
+      const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const v = document.createElement('video');
+      v.muted = true;
+      v.src = URL.createObjectURL(new Blob([data], { type: 'video/webm' }));
+      await new Promise((r) => { v.onloadedmetadata = r; });
+      if (!Number.isFinite(v.duration)) {
+        v.currentTime = 1e9;
+        await new Promise((r) => { v.ontimeupdate = r; });
+      }
+      return { duration: v.duration, width: v.videoWidth };
+    }, bytes.toString('base64'));
+    expect(duration.width).toBe(1280);
+    console.log(`[recording] ${bytes.length} bytes, ${duration.duration.toFixed(2)} s of video for ${recorded.toFixed(2)} s recorded`);
+    expect(Math.abs(duration.duration - recorded) / recorded).toBeLessThan(0.2);
+  }, 45_000);
 });
