@@ -103,6 +103,9 @@ export class AwarenessSync implements RouterFamily {
     if (!decoded.ok) throw new DropError(`routed ${decoded.reason}`);
     const { update, clients } = decoded.value;
     if (clients.includes(this.awareness.clientID)) throw new DropError('routed awareness: claims our own client id');
+    // Signed mode knows the origin for sure: an awareness client belongs to the first origin that announced it, so
+    // a peer cannot overwrite (or erase) another's presence. Unsigned origins are claims, so unsigned mode cannot tell.
+    if (this.#router.signed && clients.some((c) => this.#ownerOf(c, origin))) throw new DropError(`routed awareness: ${origin} claims another peer's client id`);
     try {
       awarenessProtocol.applyAwarenessUpdate(this.awareness, update, this);
     } catch (err) {
@@ -113,6 +116,12 @@ export class AwarenessSync implements RouterFamily {
     for (const c of clients) owner.clients.add(c);
     this.#owners.set(origin, owner);
     return 'forward';
+  }
+
+  /** Whether client `c` is announced by an origin other than `origin`. */
+  #ownerOf(c: number, origin: string): boolean {
+    for (const [owner, { clients }] of this.#owners) if (owner !== origin && clients.has(c)) return true;
+    return false;
   }
 
   #forget(peer: string): void {

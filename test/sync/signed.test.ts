@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as encoding from 'lib0/encoding';
+import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { createPeerIdentity, type PeerIdentity } from '../../src/identity/index.js';
+import { encodeAwarenessMessage } from '../../src/protocol/awarenessMessages.js';
 import { MESSAGE_LINK_HELLO, MESSAGE_ROUTED, MESSAGE_SIGNED_ROUTED, MESSAGE_SYNC } from '../../src/protocol/messageTypes.js';
 import {
   decodeLinkHello, decodeSignedRouted, encodeLinkHello, encodeSignedRouted, helloSigningBytes, routedSigningBytes,
@@ -245,5 +247,31 @@ describe('link hello', () => {
     expect(closed).toBe(true);
     expect(c.peers[0]!.failures.map((f) => f.reason)).toEqual(['hello-timeout']);
     expect(readMessageType(encodeLinkHello({ kind: 'challenge', nonce: new Uint8Array(16) }))).toBe(MESSAGE_LINK_HELLO);
+  });
+});
+
+describe('awareness ownership in signed mode', () => {
+  it('a member cannot overwrite another peer’s presence by claiming its awareness client id', async () => {
+    const c = cluster = await makeSignedCluster(3);
+    c.connect(0, 1);
+    c.connect(0, 2);
+    c.peers[1]!.engine.awareness.setLocalState({ name: 'honest' });
+    await settleSigned(c);
+    const victimClient = c.peers[1]!.engine.awareness.clientID;
+    // Peer 2 turns hostile: a correctly signed message of its own, carrying a state for peer 1's client id.
+    const fake = new awarenessProtocol.Awareness(new Y.Doc());
+    fake.clientID = victimClient;
+    for (let i = 0; i < 5; i++) fake.setLocalState({ name: 'forged' + i });
+    const inner = encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(fake, [victimClient]));
+    const envelope = { origin: c.peers[2]!.id, seq: 9e15, inner };
+    const signature = await c.peers[2]!.identity.sign(routedSigningBytes('class-1', envelope));
+    expect(c.net.connected(c.peers[2]!.id, c.peers[0]!.id)).toBe(true);
+    // Write straight onto peer 2's link to peer 0, as a modified client would.
+    const links = c.net as unknown as { _enqueue(from: string, to: string, m: Uint8Array): void };
+    links._enqueue(c.peers[2]!.id, c.peers[0]!.id, encodeSignedRouted({ ...envelope, publicKey: c.peers[2]!.identity.publicKey, signature }));
+    await settleSigned(c);
+    expect(c.peers[0]!.engine.awareness.getStates().get(victimClient)).toEqual({ name: 'honest' });
+    expect(c.peers[0]!.drops.map((d) => d.reason)).toEqual([expect.stringMatching(/claims another peer's client id/)]);
+    fake.destroy();
   });
 });
