@@ -110,7 +110,7 @@ export class Router extends ObservableV2<RouterEvents> {
       acceptRouted: (from, envelope, message) => this.#acceptRouted(from, envelope, message),
       acceptTopology: (from, topology, message) => this.#acceptTopology(from, topology, message),
       dispatch: (from, message) => this.#onMessage(from, message), attach: (link) => this.#attach(link),
-      seen: (origin, seq) => this.#seen.has(origin, seq), topologyVersion: (origin) => this.#view.version(origin),
+      seen: (origin, seq) => this.#seen.has(origin, seq), topologyVersion: (origin) => (origin === this.peerId ? this.#topologyVersion : this.#view.version(origin)),
       broadcast: (message) => this.#broadcastDirect(message, null), drop: (from, reason, code) => this.drop(from, reason, code),
     }, options.onAuthFailure);
   }

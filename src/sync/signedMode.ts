@@ -22,7 +22,7 @@ export interface SignedModeHost {
   dispatch(from: string, message: Uint8Array): void;
   /** Whether (origin, seq) was already accepted. */
   seen(origin: string, seq: number): boolean;
-  /** Highest topology version known for `origin`, or -1. */
+  /** Highest topology version known for `origin` (our own current one for us), or -1. */
   topologyVersion(origin: string): number;
   /** Sends a message to every neighbour. */
   broadcast(message: Uint8Array): void;
@@ -111,7 +111,8 @@ export class SignedMode {
       const decoded = decodeSignedTopology(message);
       if (!decoded.ok) return this.#fail(from, 'malformed', decoded.reason);
       const topology = decoded.value;
-      if (topology.origin !== this.auth.peerId && topology.version <= this.#host.topologyVersion(topology.origin)) return;
+      // Not newer (our own entry echoed back by every neighbour, too): no crypto.
+      if (topology.version <= this.#host.topologyVersion(topology.origin)) return;
       const verdict = this.#track(this.#verifier.verify(topology.origin, topology.publicKey, topology.signature, topologySigningBytes(this.auth.context, topology)));
       queue.push(async () => {
         const result = await verdict;

@@ -275,3 +275,29 @@ describe('awareness ownership in signed mode', () => {
     fake.destroy();
   });
 });
+
+describe('restart in signed mode', () => {
+  it('a peer restarting with the same key jumps past its old topology version and syncs again', async () => {
+    const c = cluster = await makeSignedCluster(3);
+    c.connect(0, 1);
+    c.connect(1, 2);
+    for (let i = 0; i < 3; i++) { c.net.disconnect(c.peers[1]!.id, c.peers[2]!.id); await settleSigned(c); c.connect(1, 2); await settleSigned(c); }
+    c.peers[2]!.doc.getText('text').insert(0, 'before ');
+    await settleSigned(c);
+    // Peer 2 restarts: same identity, fresh engine and document (its old TOPOLOGY versions are ahead of the new one).
+    c.net.disconnect(c.peers[1]!.id, c.peers[2]!.id);
+    c.peers[2]!.engine.destroy();
+    const doc = new Y.Doc();
+    const old = c.peers[2]!;
+    const engine = new SyncEngine({ peerId: old.id, doc, awarenessThrottleMs: 0, auth: authOf(old.identity, 'class-1'), onDroppedMessage: (d) => old.drops.push(d) });
+    c.peers[2] = { ...old, doc, engine };
+    c.connect(1, 2);
+    await settleSigned(c);
+    expect(doc.getText('text').toString()).toBe('before ');
+    doc.getText('text').insert(0, 'after ');
+    await settleSigned(c);
+    expect(c.peers[0]!.doc.getText('text').toString()).toBe('after before ');
+    expect(c.peers[0]!.engine.reachablePeers()).toEqual([c.peers[1]!.id, old.id].sort());
+    for (const p of c.peers) expect(p.drops).toEqual([]);
+  });
+});
