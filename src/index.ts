@@ -47,8 +47,10 @@ export type {
 } from './doctypes/types.js';
 export { validate } from './doctypes/index.js';
 export type { Check, Checked, Invalid, Shape, ShapeOf } from './doctypes/index.js';
+export { policies } from './doctypes/index.js';
+export type { DocPolicy, PolicyCode, PolicyContext, PolicyRejection, PolicyVerdict, TypeChange } from './doctypes/index.js';
 export { DocumentSet } from './doctypes/documentSet.js';
-export type { DocumentSetEvents, DocumentSetOptions } from './doctypes/documentSet.js';
+export type { DocumentSetEvents, DocumentSetOptions, DocumentSetPolicies } from './doctypes/documentSet.js';
 export { whiteboardType } from './doctypes/whiteboard.js';
 export type { Whiteboard } from './doctypes/whiteboard.js';
 export { Board } from './doctypes/board.js';

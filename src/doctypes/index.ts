@@ -5,6 +5,16 @@ export * from './types.js';
 export * as validate from './validate.js';
 export type { Check, Checked, Invalid, Shape, ShapeOf } from './validate.js';
 export * from './documentSet.js';
+// Write policies: the building blocks under one name (`policies.shared`, `policies.teacherOnlyKeys(...)`); types flat.
+export * as policies from './policy.js';
+export type { DocPolicy, PolicyCode, PolicyContext, PolicyVerdict, TypeChange } from './policy.js';
+export { createPolicyGate, encodeOwnStep2, judgeUpdate } from './gate.js';
+export type { PolicyGateOptions, PolicyRejection } from './gate.js';
+export { CLIENT_CLAIMS, claimClientIds, ownerInDoc, plainClaim } from './ownership.js';
+export type { ClaimVerifier } from './ownership.js';
+export { viewUpdate } from './updateView.js';
+export type { DeletedStruct, InsertedStruct, Place, UpdateView } from './updateView.js';
+export { boardPolicy } from './boardPolicy.js';
 export * from './ids.js';
 export * from './ink.js';
 export * from './boardModel.js';
