@@ -21,6 +21,8 @@ export interface SessionOptions {
   teacherKey: string;
   /** The teacher's signing identity; present only in the browser that created the class. */
   identity?: TeacherIdentity;
+  /** Relay access token (JWT), for relays that require one. */
+  token?: string;
   name: string;
   /**
    * This browser was in the class before (its copy is in IndexedDB): an unreachable relay is then no dead end (the
@@ -110,6 +112,7 @@ export class ClassSession {
       secret: options.secret,
       teacherKey: options.teacherKey,
       ...(options.identity !== undefined ? { identity: options.identity } : {}),
+      ...(options.token !== undefined ? { token: options.token } : {}),
       name: options.name,
       doc,
       docTypes: [lessonInfoType, pollType],
@@ -176,7 +179,7 @@ export class ClassSession {
       if (code === 'unreachable' && options.returning !== true && !reached && st.peers === 0 && st.signaling !== 'connected') problem.value = 'relay';
       else if (code === 'relay-error' && /^topic-full\b/.test(e.message)) problem.value = 'full';
       // Another secret in the room, or a relay token refused (expired): our link is the wrong one if nobody answers us.
-      else if ((code === 'wrong-secret' || code === 'unauthorized') && this.role === 'student' && st.peers === 0) problem.value = 'link';
+      else if ((code === 'wrong-secret' || code === 'unauthorized' || (code === 'relay-error' && /^unauthorized\b/.test(e.message))) && this.role === 'student' && st.peers === 0) problem.value = 'link';
     };
     classroom.network.on('error', onError);
     this.cleanups.push(() => classroom.network.off('error', onError));

@@ -1,4 +1,6 @@
+import { SignJWT } from 'jose';
 import type { Page } from 'playwright-core';
+import { mintRelayToken } from '../../signaling/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppHarness, shot } from './appHarness.js';
 
@@ -98,5 +100,27 @@ describe('classroom app: landing page and problem screens (built, real Chromium)
     await student.click('[data-testid=problem-close]');
     expect(await problem(student)).toBe(null);
     expect(await student.getAttribute('[data-testid=camera-toggle]', 'aria-pressed')).toBe('false');
+  }, 45_000);
+
+  it('relay tokens: the app passes a token from the page URL; a student without one gets the link screen', async () => {
+    const secret = 'demo-relay-secret-0123456789abcdef';
+    const relay = await app.startRelay({ token: { secret } });
+    // The teacher's site hands out a token for any class (the class id is made in the browser).
+    const anyClass = await new SignJWT({ topics: ['*'] }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
+    const { teacher, link } = await app.startClass('Ms Token', 'Tokens', `${relay.httpUrl}/?token=${anyClass}`);
+    expect(link).not.toContain('token');
+    const classId = new URLSearchParams(new URL(link).hash.slice(1)).get('class') ?? '';
+
+    const without = await app.newPage();
+    await without.goto(link);
+    await without.fill('[data-testid=student-name]', 'Wes');
+    await without.click('[data-testid=join-class]');
+    await expect.poll(() => problem(without), { timeout: 15_000 }).toBe('link');
+
+    const token = await mintRelayToken({ secret, classId, ttlSeconds: 600 });
+    const student = await app.join(`${link}&token=${token}`, 'Xia');
+    await expect.poll(() => student.getAttribute('[data-testid=status]', 'data-peers'), { timeout: 20_000 }).toBe('1');
+    await expect.poll(() => teacher.locator('[data-testid=participant][data-name=Xia]').count(), { timeout: 10_000 }).toBe(1);
   }, 45_000);
 });
