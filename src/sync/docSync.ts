@@ -5,41 +5,9 @@ import { MESSAGE_SYNC } from '../protocol/messageTypes.js';
 import type { Link } from './link.js';
 import { DropError, type Router, type RouterFamily } from './router.js';
 
-/** Where an incoming update comes from, as told to an {@link UpdateGate}. */
-export interface UpdateSource {
-  /** Routed: the origin peer of the envelope (trustworthy once envelopes are signed); anti-entropy: the neighbour. */
-  author: string;
-  /** `routed`: a ROUTED update originated by `author`; `anti-entropy`: a sync step 2 (or direct update) from the neighbour `author`. */
-  via: 'routed' | 'anti-entropy';
-}
+import type { PolicyGate, UpdateGate, UpdateRejection, UpdateSource, Verdict } from './updateGate.js';
 
-/**
- * A gate's decision on one update. `pending` (with `ok: false`) means "cannot be judged yet" (it builds on structs
- * this peer does not have): DocSync holds it and asks again after later updates, reporting it only if it is evicted.
- */
-export type Verdict = { ok: true } | { ok: false; code: string; reason: string; pending?: boolean };
-
-/** Decides, before anything touches the document, whether an incoming update is applied (and forwarded). */
-export type UpdateGate = (update: Uint8Array, source: UpdateSource) => Verdict | Promise<Verdict>;
-
-/** An {@link UpdateGate} plus what this peer sends in a sync step 2 (so an honest peer sends only what it may). */
-export interface PolicyGate {
-  /** The check on arrival. */
-  check: UpdateGate;
-  /** Encodes our sync step 2 for neighbour `to` given its state vector. Default: `Y.encodeStateAsUpdate(doc, stateVector)`. */
-  encodeStep2?: (stateVector: Uint8Array, to: string) => Uint8Array;
-}
-
-/** An update the gate refused (reported once per author and code). */
-export interface UpdateRejection {
-  /** Who the gate was told wrote it (see {@link UpdateSource.author}). */
-  author: string;
-  /** The neighbour it arrived from. */
-  from: string;
-  via: UpdateSource['via'];
-  code: string;
-  reason: string;
-}
+export type { PolicyGate, UpdateGate, UpdateRejection, UpdateSource, Verdict } from './updateGate.js';
 
 /** Options of {@link DocSync}. */
 export interface DocSyncOptions {
@@ -110,6 +78,9 @@ export class DocSync extends ObservableV2<DocSyncEvents> implements RouterFamily
   #heldBytes = 0;
   #retryingHeld = false;
   readonly #reported = new Set<string>();
+  /** Per neighbour: a pending re-exchange after a refusal, and the next backoff. */
+  readonly #retries = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #retryDelay = new Map<string, number>();
 
   /** `routedOrigin` is the transaction origin of routed updates (the engine passes itself, as before the split). */
   constructor(doc: Y.Doc, router: Router, routedOrigin: object, options: DocSyncOptions = {}) {
@@ -143,6 +114,9 @@ export class DocSync extends ObservableV2<DocSyncEvents> implements RouterFamily
   linkRemoved(remoteId: string): void {
     this.#links.delete(remoteId);
     this.#exchangeDue.delete(remoteId);
+    clearTimeout(this.#retries.get(remoteId));
+    this.#retries.delete(remoteId);
+    this.#retryDelay.delete(remoteId);
     this.#viewDue.delete(remoteId);
     this.#updateSynced();
   }
@@ -168,6 +142,7 @@ export class DocSync extends ObservableV2<DocSyncEvents> implements RouterFamily
     this.#destroyed = true;
     this.#queues.clear();
     this.#held = [];
+    for (const timer of this.#retries.values()) clearTimeout(timer);
     this.doc.off('update', this.#onDocUpdate);
     super.destroy();
   }
@@ -336,6 +311,7 @@ export class DocSync extends ObservableV2<DocSyncEvents> implements RouterFamily
   }
 
   #reject(job: GateJob, verdict: { code: string; reason: string }): void {
+    this.#retryLater(job.from);
     const key = `${job.source.author}\u0000${verdict.code}`;
     if (this.#reported.has(key)) return;
     if (this.#reported.size > 10_000) this.#reported.clear();
@@ -345,6 +321,21 @@ export class DocSync extends ObservableV2<DocSyncEvents> implements RouterFamily
     } catch {
       // A listener's bug must not break sync.
     }
+  }
+
+  /**
+   * Exchanges again with a neighbour whose update was refused, later (5 s, doubling to 60 s): a refusal may depend on
+   * class state that changes (a student's stroke racing the board lock), and the step 2 then carries what was refused.
+   */
+  #retryLater(from: string): void {
+    if (this.#destroyed || this.#retries.has(from) || !this.#links.has(from)) return;
+    const delay = this.#retryDelay.get(from) ?? 5000;
+    this.#retryDelay.set(from, Math.min(delay * 2, 60_000));
+    this.#retries.set(from, setTimeout(() => {
+      this.#retries.delete(from);
+      const state = this.#links.get(from);
+      if (state !== undefined && !this.#destroyed) this.#startExchange(state);
+    }, delay));
   }
 
   /** News from anti-entropy is not routed: pass it on by exchanging with the other neighbours instead. */

@@ -57,6 +57,27 @@ describe('write policies on the in-memory network', () => {
     cls.destroy();
   });
 
+  it('a student\'s stroke racing the board lock is refused, and arrives by anti-entropy after the unlock', async () => {
+    const cls = makePolicyClass();
+    const s1 = cls.byId.get('s1')!;
+    s1.docs.get(whiteboardType).addInk({ pageId: 'main', points: [[1, 1], [5, 5]] }); // drawn before s1 heard of the lock
+    cls.lock.value = true; // every receiver knows the lock when the stroke arrives
+    cls.settle();
+    expect(cls.byId.get('t')!.docs.get(whiteboardType).elements()).toHaveLength(0);
+    expect(cls.byId.get('t')!.rejections.map((r) => r.code)).toEqual(['read-only']);
+    s1.docs.get(chatType).send('may I draw?'); // queued behind the refused stroke (same clientID)
+    cls.settle();
+    cls.lock.value = false;
+    for (let i = 0; i < 10; i++) { vi.advanceTimersByTime(1000); cls.settle(); }
+    for (const p of cls.honest) {
+      expect(p.docs.get(whiteboardType).elements()).toHaveLength(1);
+      expect(p.docs.get(chatType).messages().map((m) => m.text)).toEqual(['may I draw?']);
+    }
+    const r = intact(cls);
+    expect(r.ok, r.detail).toBe(true);
+    cls.destroy();
+  });
+
   for (const shape of ['mesh', 'star'] as const) {
     describe(`every attack is rejected on every honest peer (${shape})`, () => {
       let cls: PolicyClass;
