@@ -103,6 +103,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       ...(options.writePolicies === true ? { policies: { context: {
         isTeacher: (id: string) => (id === this.peerId ? this.role === 'teacher' : this.network.knownPeers().some((p) => p.peerId === id && isTeacher(p, this.teacherKey))),
         readOnly: (docType: string) => LOCKED_BY_BOARD_LOCK.has(docType) && this.#control.boardLocked(),
+        nameOf: (id: string) => this.#control.roster().get(id)?.name,
       } } } : {}),
     });
     this.documents.on('rejected', (r) => {

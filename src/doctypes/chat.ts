@@ -66,10 +66,11 @@ const pinRecord = object({
  * whole history. Records are messages and pin markers; a pin marker counts only when its author
  * claims the teacher role.
  *
- * Trust: roles in records are claims. A modified client can still write a record claiming the
- * teacher role, or delete array items directly; real enforcement of remote roles needs signed
- * control messages from the authority layer. This typed API enforces roles for local calls and
- * ignores students' pin markers.
+ * Trust: with write policies on ({@link chatPolicy}, checked by every peer on arrival) a record's `by`
+ * is its writer and its `role` the writer's real role, and pins and deletions come from the teacher;
+ * the shown name comes from `ctx.nameOf` (the roster) when the class has one. Without policies, roles
+ * and names in records are claims: this API then enforces roles for local calls and ignores students'
+ * pin markers.
  */
 export class Chat extends ObservableV2<ChatEvents> {
   private readonly arr: Y.Array<unknown>;
@@ -159,7 +160,8 @@ export class Chat extends ObservableV2<ChatEvents> {
           continue;
         }
         if (byId.has(r.id)) continue;
-        const m: ChatMessage = { id: r.id, text: r.text, authorId: r.by, authorName: r.name, role: r.role, time: r.t, pinned: false };
+        // The stored name is a claim: a trusted name (the roster) wins when the class has one.
+        const m: ChatMessage = { id: r.id, text: r.text, authorId: r.by, authorName: this.ctx.nameOf?.(r.by) ?? r.name, role: r.role, time: r.t, pinned: false };
         byId.set(r.id, m);
         out.push(m);
       } else if (kind === 'pin') {

@@ -162,6 +162,7 @@ export class DocumentSet extends ObservableV2<DocumentSetEvents> {
       localName: this.identity.name,
       localRole: this.identity.role,
       isReadOnly: () => readOnly(name),
+      ...(this.options.policies?.context.nameOf !== undefined ? { nameOf: (id: string) => this.options.policies?.context.nameOf?.(id) } : {}),
       ...(this.options.policies !== undefined ? { canModify: (author: string) => this.identity.role === 'teacher' || author === this.identity.peerId.slice(0, 64) } : {}),
       now,
       report: (problem) => {

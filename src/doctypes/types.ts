@@ -60,6 +60,11 @@ export interface DocContext {
    * check it so that local calls never produce updates other peers refuse.
    */
   canModify?(authorPeerId: string): boolean;
+  /**
+   * A peer's display name from a trusted source (the teacher-signed roster), when the class has one. Types show it
+   * instead of names stored in records, which are only claims.
+   */
+  nameOf?(peerId: string): string | undefined;
   /** Report refused remote content. Never throws. */
   report(problem: DocProblemReport): void;
   /** Clock used for timestamps (injectable for tests and replay). */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { chatType } from '../../src/doctypes/chat.js';
+import { DocumentSet } from '../../src/doctypes/documentSet.js';
 import { pollType } from '../../src/doctypes/poll.js';
 import { whiteboardType } from '../../src/doctypes/whiteboard.js';
 import { CLIENT_CLAIMS } from '../../src/doctypes/ownership.js';
@@ -55,6 +56,16 @@ describe('write policies on the in-memory network', () => {
     expect(r.ok, r.detail).toBe(true);
     expect(cls.byId.get('s2')!.docs.get(pollType).get(cls.byId.get('t')!.docs.get(pollType).current()!.id)!.voters).toBe(2);
     cls.destroy();
+  });
+
+  it('chat shows the trusted name (nameOf), not the one stored in the record', () => {
+    const doc = new Y.Doc();
+    const docs = new DocumentSet(doc, { peerId: 's1', name: 'Claimed', role: 'student' }, {
+      policies: { context: { isTeacher: () => false, readOnly: () => false, nameOf: (id) => (id === 's1' ? 'Sam (roster)' : undefined) } },
+    });
+    const chat = docs.register(chatType);
+    chat.send('hi');
+    expect(chat.messages()[0]?.authorName).toBe('Sam (roster)');
   });
 
   it('a student\'s stroke racing the board lock is refused, and arrives by anti-entropy after the unlock', async () => {
