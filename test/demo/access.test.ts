@@ -64,12 +64,18 @@ describe('classroom app: phones and accessibility (built, real Chromium)', () =>
     const landing = await app.newPage();
     await landing.goto(app.relay.httpUrl);
     expect(await seriousViolations(landing)).toEqual([]);
+    await landing.goto(`${app.relay.httpUrl}/#class=cut-short`);
+    await landing.waitForSelector('[data-testid=problem]');
+    expect(await seriousViolations(landing)).toEqual([]);
     const { teacher, students } = await app.lesson('Mr Axe', ['Sol']);
     const [sol] = students as [Page];
     await sol.fill('[data-testid=chat-input]', 'hi');
     await sol.click('[data-testid=chat-send]');
     await teacher.click('[data-testid=poll-new]');
+    await teacher.click('[data-testid=react]');
     expect(await seriousViolations(teacher)).toEqual([]);
+    await sol.click('[data-testid=devices-toggle]');
+    await sol.waitForSelector('[data-testid=device-preview]');
     expect(await seriousViolations(sol)).toEqual([]);
     const phone = await app.join(await teacher.inputValue('[data-testid=join-link]'), 'Tam', PHONE);
     expect(await seriousViolations(phone)).toEqual([]);

@@ -233,8 +233,10 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     await teacher.mouse.move(500, 400);
     await teacher.mouse.move(520, 410);
     await expect.poll(() => jo.locator('[data-testid=remote-cursor]').allTextContents(), { timeout: 10_000 }).toEqual(['Ms Board']);
-    // The teacher's marks every 5 s give the replay slider its first tick.
-    await expect.poll(async () => Number(await jo.getAttribute('[data-testid=replay-slider]', 'max')), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    // The teacher marks the history every 5 s: wait for a mark taken after the stroke (the slider's max counts marks).
+    const marks = async (): Promise<number> => Number(await jo.getAttribute('[data-testid=replay-slider]', 'max'));
+    const afterStroke = await marks();
+    await expect.poll(marks, { timeout: 15_000 }).toBeGreaterThan(afterStroke);
 
     // Red: the next stroke paints red on Jo's canvas.
     await teacher.click('[aria-label="Colour #d32f2f"]');
@@ -257,7 +259,7 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     for (const p of [teacher, jo]) await expect.poll(() => count(p), { timeout: 10_000 }).toBe(2);
 
     // Replay: Jo scrubs to the first mark — only the black stroke, no red, no text; back to live brings them back.
-    await jo.locator('[data-testid=replay-slider]').fill('0');
+    await jo.locator('[data-testid=replay-slider]').fill(String(afterStroke));
     await expect.poll(() => jo.textContent('[data-testid=replay-label]')).not.toBe('live');
     await expect.poll(async () => (await pixels(jo)).red, { timeout: 10_000 }).toBe(0);
     expect((await pixels(jo)).dark).toBeGreaterThan(200);
