@@ -33,6 +33,7 @@ interface GateJob {
 /** Bounds of the updates held for missing dependencies (oldest evicted first). */
 const HELD_MAX_UPDATES = 256;
 const HELD_MAX_BYTES = 16 * 1024 * 1024;
+const HELD_MAX_PER_AUTHOR = 32;
 
 interface LinkSync {
   link: Link;
@@ -276,11 +277,15 @@ export class DocSync extends ObservableV2<DocSyncEvents> implements RouterFamily
   #hold(job: GateJob): void {
     this.#held.push(job);
     this.#heldBytes += job.update.byteLength;
-    while (this.#held.length > HELD_MAX_UPDATES || this.#heldBytes > HELD_MAX_BYTES) {
-      const evicted = this.#held.shift() as GateJob;
-      this.#heldBytes -= evicted.update.byteLength;
-      this.#reject(evicted, { code: 'missing-dependency', reason: 'held too long for structs that never arrived' });
-    }
+    // One author cannot fill the space (and make every later update re-judge its junk): its own oldest go first.
+    const byAuthor = this.#held.filter((j) => j.source.author === job.source.author);
+    const evict = (victim: GateJob): void => {
+      this.#held.splice(this.#held.indexOf(victim), 1);
+      this.#heldBytes -= victim.update.byteLength;
+      this.#reject(victim, { code: 'missing-dependency', reason: 'held too long for structs that never arrived' });
+    };
+    if (byAuthor.length > HELD_MAX_PER_AUTHOR) evict(byAuthor[0] as GateJob);
+    while (this.#held.length > HELD_MAX_UPDATES || this.#heldBytes > HELD_MAX_BYTES) evict(this.#held[0] as GateJob);
   }
 
   /** Asks the gate again about held updates after the doc changed; accepted ones are applied as news. */

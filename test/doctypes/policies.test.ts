@@ -6,7 +6,7 @@ import { pollType } from '../../src/doctypes/poll.js';
 import { whiteboardType } from '../../src/doctypes/whiteboard.js';
 import { CLIENT_CLAIMS } from '../../src/doctypes/ownership.js';
 import { encodeSyncMessage } from '../../src/protocol/docSyncMessages.js';
-import { intact, makePolicyClass, presentationType, type PolicyClass } from './policyHarness.js';
+import { intact, makePolicyClass, presentationType, type HonestPeer, type PolicyClass } from './policyHarness.js';
 
 beforeEach(() => { vi.useFakeTimers(); });
 afterEach(() => { vi.useRealTimers(); });
@@ -55,6 +55,24 @@ describe('write policies on the in-memory network', () => {
     const r = intact(cls);
     expect(r.ok, r.detail).toBe(true);
     expect(cls.byId.get('s2')!.docs.get(pollType).get(cls.byId.get('t')!.docs.get(pollType).current()!.id)!.voters).toBe(2);
+    cls.destroy();
+  });
+
+  it('an honest update that arrives before what it builds on is held, not refused, and applied once that arrives', () => {
+    const cls = makePolicyClass();
+    const [t, s1, s2] = ['t', 's1', 's2'].map((id) => cls.byId.get(id)!) as [HonestPeer, HonestPeer, HonestPeer];
+    cls.net.partition(['t'], ['s1']);
+    s1.docs.get(chatType).send('question');
+    cls.net.deliverAll(); // s2 has it, t does not
+    s2.docs.get(chatType).send('answer'); // its Yjs origin is s1's message
+    cls.net.deliverAll();
+    expect(t.docs.get(chatType).messages()).toEqual([]);
+    cls.net.heal();
+    cls.settle();
+    expect(t.docs.get(chatType).messages().map((m) => m.text)).toEqual(['question', 'answer']);
+    expect(cls.honest.flatMap((p) => p.rejections)).toEqual([]);
+    const r = intact(cls);
+    expect(r.ok, r.detail).toBe(true);
     cls.destroy();
   });
 
