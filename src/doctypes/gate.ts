@@ -133,28 +133,36 @@ function encodeDeleteSet(clients: DsClients): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
+function encodeStateVector(clocks: Map<number, number>): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, clocks.size);
+  for (const [client, clock] of clocks) {
+    encoding.writeVarUint(e, client);
+    encoding.writeVarUint(e, clock);
+  }
+  return encoding.toUint8Array(e);
+}
+
 /**
  * Sync step 2 restricted to the clientIDs `own` accepts: their missing structs, and the deletions of their items.
- * Falls back to the full step 2 when the doc holds pending updates (Yjs then merges them into the encoding).
+ * Others' structs are left out by raising the state vector to ours for their clients (and, when Yjs merged pending
+ * updates into the encoding, by a second diff); the delete set is re-encoded with only `own` clients.
  */
 export function encodeOwnStep2(doc: Y.Doc, stateVector: Uint8Array, own: (clientId: number) => boolean): Uint8Array {
   const remote = Y.decodeStateVector(stateVector);
-  const target = encoding.createEncoder();
-  const local = Y.decodeStateVector(Y.encodeStateVector(doc));
   const clocks = new Map(remote);
-  for (const [client, clock] of local) if (!own(client)) clocks.set(client, Math.max(clock, remote.get(client) ?? 0));
-  encoding.writeVarUint(target, clocks.size);
-  for (const [client, clock] of clocks) {
-    encoding.writeVarUint(target, client);
-    encoding.writeVarUint(target, clock);
-  }
-  const update = Y.encodeStateAsUpdate(doc, encoding.toUint8Array(target));
-  const ds = (Y.createDeleteSetFromStructStore(doc.store) as unknown as { clients: DsClients }).clients;
+  for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(doc))) if (!own(client)) clocks.set(client, Math.max(clock, remote.get(client) ?? 0));
+  let update = Y.encodeStateAsUpdate(doc, encodeStateVector(clocks));
+  // Pending updates (structs waiting for a gap to fill) are merged in by Yjs whatever the state vector says.
+  const foreign = [...Y.parseUpdateMeta(update).to].filter(([client]) => !own(client));
+  if (foreign.length > 0) update = Y.diffUpdate(update, encodeStateVector(new Map([...clocks, ...foreign])));
+  const ds = (Y.decodeUpdate(update).ds as unknown as { clients: DsClients }).clients;
   const full = encodeDeleteSet(ds);
   const tail = update.subarray(update.length - full.length);
+  // The delete set is the encoding's tail; should it not be byte for byte what we expect, send it unfiltered (a
+  // receiver may refuse others' deletions in it; the exchange is then retried).
   if (full.length > update.length || tail.some((b, i) => b !== full[i])) return update;
-  const mine: DsClients = new Map([...ds].filter(([client]) => own(client)));
-  const ownDs = encodeDeleteSet(mine);
+  const ownDs = encodeDeleteSet(new Map([...ds].filter(([client]) => own(client))));
   const out = new Uint8Array(update.length - full.length + ownDs.length);
   out.set(update.subarray(0, update.length - full.length));
   out.set(ownDs, update.length - full.length);
