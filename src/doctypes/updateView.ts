@@ -129,41 +129,50 @@ export function viewUpdate(doc: Y.Doc, update: Uint8Array): UpdateView {
     return undefined;
   };
 
-  const memo = new Map<Y.Item, Place | null | 'missing'>();
-  // Place of a struct of the update; 'missing' when it refers to a struct neither here nor in the update.
-  const placeOf = (item: Y.Item, guard = 0): Place | null | 'missing' => {
-    const known = memo.get(item);
-    if (known !== undefined) return known;
-    if (guard > 10_000) return null;
-    let result: Place | null | 'missing';
+  type Resolved = Place | null | 'missing';
+  const memo = new Map<Y.Item, Resolved>();
+  // What an item's place derives from: a place already known, or another struct of the update to resolve first.
+  const derive = (item: Y.Item): { done: Resolved } | { after: Y.Item } => {
     const parent: unknown = item.parent;
-    if (typeof parent === 'string') {
-      result = { root: parent, topKey: item.parentSub, top: item.id, depth: 0, key: item.parentSub };
-    } else if (isId(parent)) {
-      const holder = locateStruct(parent, guard);
-      result = holder === 'missing' || holder === null ? holder
-        : { root: holder.root, topKey: holder.topKey, top: holder.top, depth: holder.depth + 1, key: item.parentSub };
+    if (typeof parent === 'string') return { done: { root: parent, topKey: item.parentSub, top: item.id, depth: 0, key: item.parentSub } };
+    const ref = isId(parent) ? parent : item.origin ?? item.rightOrigin;
+    if (ref === null) return { done: 'missing' };
+    let holder: Resolved;
+    const u = inUpdate(ref);
+    if (u !== undefined && ref.clock >= Y.getState(doc.store, ref.client)) {
+      const known = memo.get(u);
+      if (known === undefined) return { after: u };
+      holder = known;
     } else {
-      const ref = item.origin ?? item.rightOrigin;
-      if (ref === null) result = null;
-      else {
-        const sibling = locateStruct(ref, guard);
-        if (sibling === 'missing' || sibling === null) result = sibling;
-        else result = sibling.depth === 0
-          ? { root: sibling.root, topKey: sibling.key, top: item.id, depth: 0, key: sibling.key }
-          : { ...sibling, key: sibling.key };
-      }
+      const d = docStruct(doc, ref);
+      holder = d === undefined ? 'missing' : d instanceof Y.Item ? placeOfDocItem(d) : null;
     }
-    memo.set(item, result);
-    return result;
+    if (holder === 'missing' || holder === null) return { done: holder };
+    if (isId(parent)) return { done: { root: holder.root, topKey: holder.topKey, top: holder.top, depth: holder.depth + 1, key: item.parentSub } };
+    // A sibling (origin / right origin): same parent and key; at depth 0 the item is its own top-level entry.
+    return { done: holder.depth === 0 ? { root: holder.root, topKey: holder.key, top: item.id, depth: 0, key: holder.key } : holder };
   };
-  // The place of whatever struct holds `id` (its siblings share its parent and key).
-  const locateStruct = (id: Y.ID, guard: number): Place | null | 'missing' => {
-    const u = inUpdate(id);
-    if (u !== undefined && id.clock >= Y.getState(doc.store, id.client)) return placeOf(u, guard + 1);
-    const d = docStruct(doc, id);
-    if (d === undefined) return u !== undefined ? placeOf(u, guard + 1) : 'missing';
-    return d instanceof Y.Item ? placeOfDocItem(d) : null;
+  // Iterative (an update may chain thousands of items): a cycle of references is left unresolved ('missing').
+  const placeOf = (start: Y.Item): Resolved => {
+    const stack: Y.Item[] = [start];
+    const onStack = new Set<Y.Item>(stack);
+    while (stack.length > 0) {
+      const item = stack[stack.length - 1] as Y.Item;
+      const step = memo.has(item) ? { done: memo.get(item) as Resolved } : derive(item);
+      if ('after' in step) {
+        if (onStack.has(step.after)) {
+          for (const i of stack) memo.set(i, 'missing');
+          break;
+        }
+        stack.push(step.after);
+        onStack.add(step.after);
+        continue;
+      }
+      memo.set(item, step.done);
+      stack.pop();
+      onStack.delete(item);
+    }
+    return memo.get(start) as Resolved;
   };
 
   const view: UpdateView = { inserts: [], gcs: [], deletes: [], unknownDeletes: [], missingDependency: false };
