@@ -2,6 +2,7 @@
 // `writePolicies: true`. A student running a modified client writes raw Yjs into its class doc; every honest peer
 // refuses it and the teacher's Classroom names the writer.
 import { afterEach, expect, it } from 'vitest';
+import { providerOf } from '../helpers/providerOf.js';
 import * as Y from 'yjs';
 import { startRelay, type Relay } from '../../signaling/index.js';
 import { Classroom, chatType, createTeacherIdentity, randomClassId, randomSecret, whiteboardType } from '../../src/index.js';
@@ -51,3 +52,33 @@ it('a Classroom with writePolicies refuses a student\'s raw erase of the teacher
   }
   expect(Y.encodeStateVector(teacher.ydoc)).toEqual(Y.encodeStateVector(sam.ydoc));
 });
+
+it('with writePolicies the fallback mesh works, and a returning teacher (its persisted doc) gets the students\' work', async () => {
+  relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
+  const identity = await createTeacherIdentity();
+  const params = { signaling: relay.url, classId: randomClassId(), secret: randomSecret(), teacherKey: identity.publicKey, rtc: nodeRtc, WebSocket: NodeWebSocket, statsIntervalMs: 0, writePolicies: true };
+  const join = async (name: string, extra: Partial<Parameters<typeof Classroom.create>[0]> = {}): Promise<Classroom> => {
+    const c = await Classroom.create({ ...params, name, peerId: name, ...extra });
+    rooms.push(c);
+    return c;
+  };
+  const linked = (c: Classroom): string[] => [...providerOf(c).connections()].filter(([, pc]) => pc.link !== null).map(([id]) => id).sort();
+  const teacherDoc = new Y.Doc();
+  const teacher = await join('t-teacher', { identity, doc: teacherDoc });
+  const [a, b] = [await join('a'), await join('b')];
+  await waitUntil(() => linked(teacher).join() === 'a,b', 'the star', 30_000);
+  const stroke = teacher.doc(whiteboardType).addShape({ pageId: 'main', kind: 'rect', x: 0, y: 0, w: 5, h: 5 });
+  await waitUntil(() => a.doc(whiteboardType).element(stroke) !== undefined && b.doc(whiteboardType).element(stroke) !== undefined, 'the stroke to reach the students');
+
+  teacher.leave();
+  await waitUntil(() => linked(a).join() === 'b' && linked(b).join() === 'a', 'the students to mesh', 20_000);
+  a.doc(chatType).send('while the teacher is away');
+  const bStroke = b.doc(whiteboardType).addInk({ pageId: 'main', points: [[1, 1], [2, 3]] });
+  await waitUntil(() => b.doc(chatType).messages().length === 1 && a.doc(whiteboardType).element(bStroke) !== undefined, 'students to sync directly');
+
+  const back = await join('t-teacher', { identity, doc: teacherDoc });
+  await waitUntil(() => back.doc(chatType).messages().length === 1 && back.doc(whiteboardType).element(bStroke) !== undefined, 'the returning teacher to get the students\' work', 30_000);
+  back.doc(whiteboardType).erase(bStroke); // the teacher moderates a student's stroke
+  await waitUntil(() => a.doc(whiteboardType).element(bStroke) === undefined && b.doc(whiteboardType).element(bStroke) === undefined, 'the erase to reach everyone');
+  expect(a.doc(whiteboardType).element(stroke)).toBeDefined();
+}, 90_000);
