@@ -1,4 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
+import { PDFDocument, rgb } from 'pdf-lib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppHarness, peersOf, shot } from './appHarness.js';
@@ -58,6 +59,22 @@ describe('classroom app: phones and accessibility (built, real Chromium)', () =>
     await expect.poll(() => teacher.locator('[data-testid=participant][data-name=Rae]').getAttribute('data-hand'), { timeout: 10_000 }).toBe('true');
     await phone.locator('[data-testid=chat-messages]').scrollIntoViewIfNeeded();
     await shot(phone, '41-phone-chat');
+
+    // Slides: the teacher presents a two-page PDF; the phone shows it whole and follows to page two.
+    const pdf = await PDFDocument.create();
+    for (const w of [560, 200]) pdf.addPage([640, 480]).drawRectangle({ x: 40, y: 40, width: w, height: 400, color: rgb(0.05, 0.05, 0.1) });
+    await teacher.click('[data-testid=tab-slides]');
+    await phone.locator('[data-testid=tab-slides]').tap();
+    await teacher.setInputFiles('[data-testid=slides-file]', { name: 'lesson.pdf', mimeType: 'application/pdf', buffer: Buffer.from(await pdf.save()) });
+    await expect.poll(() => phone.getAttribute('[data-testid=slides]', 'data-rendered'), { timeout: 20_000 }).toBe('true');
+    await teacher.click('[data-testid=slide-next]');
+    await expect.poll(() => phone.getAttribute('[data-testid=slides]', 'data-slide-index'), { timeout: 10_000 }).toBe('1');
+    // The whole slide fits the phone's width: its 960 board units, with the view's margin, inside 375 px.
+    const [x, , scale] = ((await phone.getAttribute('[data-testid=slides] [data-testid=board]', 'data-view')) ?? '').split(',').map(Number) as [number, number, number];
+    expect((960 - x) * scale).toBeLessThanOrEqual(375);
+    expect(-x * scale).toBeGreaterThan(0);
+    await phone.locator('[data-testid=slides]').scrollIntoViewIfNeeded();
+    await shot(phone, '43-phone-slides');
   }, 50_000);
 
   it('axe-core: no serious or critical violations on the landing, teacher and student views', async () => {

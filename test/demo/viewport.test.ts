@@ -35,5 +35,9 @@ describe('board viewport maths (demo)', () => {
     expect(v.scale).toBeCloseTo(1);
     expect(toScreen(v, 0, 0)).toEqual({ x: 16, y: 16 });
     expect(toScreen(v, 500, 0).x).toBeCloseTo(516);
+    // A phone: the right edge stays 16 px inside too.
+    const phone = fitWidth(375, 960);
+    expect(toScreen(phone, 0, 0).x).toBeCloseTo(16);
+    expect(toScreen(phone, 960, 0).x).toBeCloseTo(359);
   });
 });

@@ -53,7 +53,8 @@ export function wheelView(v: Viewport, e: Pick<WheelEvent, 'deltaX' | 'deltaY' |
 
 /** The view showing `boardWidth` board units (plus a margin) across `screenWidth` CSS px, from the board's top-left. */
 export function fitWidth(screenWidth: number, boardWidth: number): Viewport {
-  const scale = screenWidth / (boardWidth + 2 * FIT_MARGIN);
+  // The margin is in screen px on both sides (it was added in board units, so narrow screens cut the right edge off).
+  const scale = clampScale(Math.max(1, screenWidth - 2 * FIT_MARGIN) / boardWidth);
   return { x: -FIT_MARGIN / scale, y: -FIT_MARGIN / scale, scale };
 }
 
