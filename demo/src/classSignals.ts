@@ -24,6 +24,19 @@ export function statesOf(awareness: Awareness, peerId: string): Array<Record<str
   return out;
 }
 
+/** Every peer's awareness states, by peer id (one pass, for readers that look at everyone). */
+export function statesByPeer(awareness: Awareness): Map<string, Array<Record<string, unknown>>> {
+  const out = new Map<string, Array<Record<string, unknown>>>();
+  for (const state of awareness.getStates().values()) {
+    const user = userPeer(state.user);
+    if (validate.isInvalid(user)) continue;
+    const list = out.get(user.peerId);
+    if (list === undefined) out.set(user.peerId, [state]);
+    else list.push(state);
+  }
+  return out;
+}
+
 /** The first valid value of `field` among `peerId`'s awareness states. */
 function fieldOf<T>(awareness: Awareness, peerId: string, field: string, check: Check<T>): T | null {
   for (const state of statesOf(awareness, peerId)) {
@@ -75,8 +88,19 @@ export function sendReaction(awareness: Awareness, emoji: Reaction): void {
   awareness.setLocalStateField(REACTION, { emoji, n: ++reactionSeq });
 }
 
-export function reactionOf(awareness: Awareness, peerId: string): { emoji: Reaction; n: number } | null {
-  return fieldOf(awareness, peerId, REACTION, reactionCheck);
+/** Everyone's latest reaction, by peer id. */
+export function reactions(awareness: Awareness): Map<string, { emoji: Reaction; n: number }> {
+  const out = new Map<string, { emoji: Reaction; n: number }>();
+  for (const [peerId, states] of statesByPeer(awareness)) {
+    for (const state of states) {
+      const r = reactionCheck(state[REACTION]);
+      if (!validate.isInvalid(r)) {
+        out.set(peerId, r);
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 // --- a staged student leaves the stage ------------------------------------------------------------------------------

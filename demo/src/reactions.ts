@@ -1,6 +1,6 @@
 import { onBeforeUnmount, shallowRef } from 'vue';
 import type { ShallowRef } from 'vue';
-import { REACTION_MS, reactionOf } from './classSignals.js';
+import { REACTION_MS, reactions } from './classSignals.js';
 import type { Reaction } from './classSignals.js';
 import type { ClassSession } from './session.js';
 
@@ -19,9 +19,10 @@ export function useReactions(s: ClassSession): Readonly<ShallowRef<ReadonlyMap<s
     showing.value = next;
   };
   const check = (): void => {
+    const now = reactions(s.awareness);
     for (const p of s.participants.value) {
-      const r = reactionOf(s.awareness, p.peerId);
-      if (r === null || seen.get(p.peerId) === r.n) continue;
+      const r = now.get(p.peerId);
+      if (r === undefined || seen.get(p.peerId) === r.n) continue;
       seen.set(p.peerId, r.n);
       set(p.peerId, r.emoji);
       clearTimeout(timers.get(p.peerId));
