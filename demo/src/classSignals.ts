@@ -168,7 +168,10 @@ export function announceRecording(awareness: Awareness, on: boolean): void {
   awareness.setLocalStateField(RECORDING, on ? true : null);
 }
 
-/** Whether the teacher says it is recording. */
+/**
+ * Whether the teacher says it is recording. Any state under the teacher's peer id saying so counts: a state forged
+ * under that id (awareness entries are not bound to peers) can then only show the indicator, never hide it.
+ */
 export function teacherRecording(awareness: Awareness, teacherPeerId: string): boolean {
-  return fieldOf(awareness, teacherPeerId, RECORDING, validate.bool) === true;
+  return statesOf(awareness, teacherPeerId).some((state) => state[RECORDING] === true);
 }
