@@ -197,6 +197,7 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     expect(await hal.locator('[data-testid=camera-off-asked]').count()).toBe(1);
     expect(await teacher.textContent('[data-testid=teacher-notice]')).toContain('request');
     await shot(hal, '26-camera-off-asked-student');
+    await shot(teacher, '26b-participants-teacher');
 
     // Reactions: Hal's shows on his row for the teacher; the teacher's over the teacher tile for Gia; both fade.
     await hal.click('[data-testid=react]');
