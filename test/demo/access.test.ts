@@ -30,7 +30,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 describe('classroom app: phones and accessibility (built, real Chromium)', () => {
   beforeAll(async () => {
     await app.start();
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await app.stop();

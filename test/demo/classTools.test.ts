@@ -36,7 +36,7 @@ const count = async (p: Page): Promise<number> => Number(await p.getAttribute('[
 describe('classroom app: polls, chat moderation, board follow (built, real Chromium)', () => {
   beforeAll(async () => {
     await app.start();
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await app.stop();

@@ -15,7 +15,7 @@ async function problem(p: Page): Promise<string | null> {
 describe('classroom app: landing page and problem screens (built, real Chromium)', () => {
   beforeAll(async () => {
     await app.start();
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await app.stop();
