@@ -14,19 +14,18 @@ import { whiteboardType } from '../doctypes/whiteboard.js';
 import { ClassroomMedia, meshSendRule } from '../media/index.js';
 import type { Role } from '../protocol/announce.js';
 import { decodePresence } from '../protocol/presence.js';
+import type { PeerIdentity } from '../identity/peerIdentity.js';
 import type { ClassNetwork } from '../provider/network.js';
 import { PeerclassProvider, randomPeerId } from '../provider/peerclassProvider.js';
 import { isTeacher, type PeerInfo } from '../topology/index.js';
 import { Admission } from './admission.js';
 import { createClassTopology, TEACHER_SETTLE_MS } from './classTopology.js';
+import { resolvePeerIdentity } from './classIdentity.js';
 import { listParticipants, handQueue, ParticipantsDiff } from './participants.js';
 import { PresenceBoard } from './presenceBoard.js';
 import type { ClassroomEvents, ClassroomOptions, ClassroomStatus, Participant } from './types.js';
 
-/**
- * Time the teacher's removal statement gets to reach the removed student before links to it are closed;
- * closing at once would abort the data channel carrying it and the student would keep redialling.
- */
+/** Time the removal statement gets to reach the removed student before links to it close (else it keeps redialling). */
 const REMOVAL_GRACE_MS = 600;
 
 /** Doc types the board lock makes read-only for students. */
@@ -78,14 +77,15 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     if (options.identity !== undefined && options.identity.publicKey !== options.teacherKey) {
       throw new PermissionError('join as teacher with an identity that does not hold this class\'s teacher key');
     }
-    const peerId = options.peerId ?? randomPeerId();
+    const peerIdentity = await resolvePeerIdentity(options);
+    const peerId = peerIdentity?.peerId ?? options.peerId ?? randomPeerId();
     const teacherProof = options.identity !== undefined ? await signTeacherProof(options.identity, options.classId, peerId) : undefined;
-    const classroom = new Classroom(options, peerId, teacherProof);
+    const classroom = new Classroom(options, peerId, teacherProof, peerIdentity);
     await classroom.#control.ready;
     return classroom;
   }
 
-  private constructor(options: ClassroomOptions, peerId: string, teacherProof: string | undefined) {
+  private constructor(options: ClassroomOptions, peerId: string, teacherProof: string | undefined, peerIdentity: PeerIdentity | undefined) {
     super();
     this.peerId = peerId;
     this.role = options.identity !== undefined ? 'teacher' : 'student';
@@ -126,7 +126,9 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     this.#settleTimer = setTimeout(() => { this.#settleTimer = null; this.#provider.refreshTopology(); }, TEACHER_SETTLE_MS);
     this.#provider = new PeerclassProvider(options.classId, this.ydoc, {
       signaling: options.signaling, secret: options.secret, rtc: options.rtc, WebSocket: options.WebSocket,
-      iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy, topology, peerId: this.peerId,
+      iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy, topology,
+      ...(peerIdentity !== undefined ? { identity: peerIdentity } : { peerId: this.peerId }),
+      admitPeer: (id) => this.admission.admits(id),
       ...((options.relayToken ?? options.token) !== undefined ? { token: options.relayToken ?? options.token } : {}),
       self: { role: this.role, name: this.name, ...(teacherProof !== undefined ? { teacherKey: options.teacherKey, teacherProof } : {}) },
       verifyPeer: (peer) => this.#verifyPeer(peer),
@@ -159,7 +161,9 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     this.network.on('status', this.#emitStatus);
     this.network.on('synced', this.#emitStatus);
     this.network.on('peers', this.#onPeers);
+    this.network.on('known-peers', () => this.admission.review());
     this.network.on('peer-connection', this.#onPeerConnection);
+    this.network.on('auth-failure', (f) => this.emit('rejected', [{ reason: `signature:${f.reason}`, detail: f.detail, writer: f.peer }]));
     this.#wired = true;
     this.#provider.connect();
   }
@@ -353,7 +357,10 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       this.leave();
       return;
     }
-    if (kinds.includes('admit') || kinds.includes('admission') || kinds.includes('remove')) this.admission.review();
+    if (kinds.includes('admit') || kinds.includes('admission') || kinds.includes('remove')) {
+      this.admission.review();
+      this.#provider.reviewPeers();
+    }
     if (kinds.includes('remove')) {
       this.#removalTimer ??= setTimeout(() => { this.#removalTimer = null; this.#provider.refreshTopology(); }, REMOVAL_GRACE_MS);
     } else {

@@ -4,6 +4,9 @@ import type { ControlKind, ControlRejectionReason } from '../authority/control.j
 import type { AnyDocType } from '../doctypes/types.js';
 import type { ConnectionQuality, MediaKind } from '../media/index.js';
 import type { Role } from '../protocol/announce.js';
+import type { PeerKeyStore } from '../identity/keyStore.js';
+import type { PeerIdentity } from '../identity/peerIdentity.js';
+import type { AuthFailureReason } from '../sync/envelopeAuth.js';
 import type { Knock } from './admission.js';
 import type { NetworkStatus } from '../provider/network.js';
 import type { RtcImplementation } from '../transport/peerConnection.js';
@@ -21,7 +24,18 @@ export interface ClassroomOptions {
   identity?: TeacherIdentity;
   /** Display name. */
   name: string;
-  /** Stable peer id; default random. */
+  /**
+   * This participant's key (README "Trust"): its peer id derives from the public key and everything it sends is
+   * signed. Default: loaded from `keyStore` for this class, or created and stored there, so a reload is the same
+   * person.
+   */
+  peerIdentity?: PeerIdentity;
+  /** Where {@link ClassroomOptions.peerIdentity} is kept. Default: IndexedDB in a browser; elsewhere a new key per join. */
+  keyStore?: PeerKeyStore;
+  /**
+   * A fixed peer id without a key, for tests and tools that need readable ids: the peer runs unsigned, so it can only
+   * meet other unsigned peers (signed peers ignore it). Not for real classes.
+   */
   peerId?: string;
   /** WebRTC implementation (default the browser's; `@roamhq/wrtc` in Node). */
   rtc?: RtcImplementation;
@@ -92,7 +106,7 @@ export interface ClassroomStatus {
  * Why a peer's input was refused: a control statement's reason, a teacher claim without proof, or a document update
  * refused by the write policies (`writePolicies`; the detail names the doc type and the policy code).
  */
-export type ClassroomRejectionReason = ControlRejectionReason | 'forged-teacher' | 'write-policy';
+export type ClassroomRejectionReason = ControlRejectionReason | 'forged-teacher' | 'write-policy' | `signature:${AuthFailureReason}`;
 
 /** Something a peer sent or wrote was refused. */
 export interface ClassroomRejection {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { Classroom } from '../classroom/classroom.js';
+import { loadOrCreateKeeperIdentity } from './fileKeyStore.js';
 import { createClassDoc } from '../doctypes/replay.js';
 import { persistToFile, type FilePersistence } from '../persistence/file.js';
 import type { WebSocketConstructorLike } from '../transport/signalingClient.js';
@@ -79,6 +80,8 @@ export async function startKeeper(options: KeeperOptions, log: Logger): Promise<
   try {
     classroom = await Classroom.create({
       signaling: options.signaling, ...options.link, name: options.name, doc,
+      // Its key lives in the folder: a restarted keeper is the same participant (admitted or removed once).
+      peerIdentity: await loadOrCreateKeeperIdentity(options.dir, classId),
       rtc: await loadKeeperRtc(), WebSocket: WebSocket as unknown as WebSocketConstructorLike,
       // No media: nothing to measure, and getStats polling would only cost CPU on a long-running process.
       statsIntervalMs: 0,

@@ -84,6 +84,8 @@ export interface ClassNetworkEvents {
   synced: (event: { synced: boolean }) => void;
   /** Peers reachable (directly or through forwarding) changed. */
   peers: (event: PeersChange) => void;
+  /** The peers announced through signaling ({@link ClassNetwork.knownPeers}) changed: one announced, verified or was forgotten. */
+  'known-peers': () => void;
   /** A peer connection was created; media attaches its tracks here. */
   /** `initiator`: `'local'` when this peer dialled (its topology wants the peer), `'remote'` when the peer dialled us. */
   'peer-connection': (connection: MediaConnection, peer: PeerInfo, initiator: 'local' | 'remote') => void;

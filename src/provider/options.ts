@@ -41,8 +41,9 @@ export interface PeerclassProviderOptions {
   /** Write policies: checked before each incoming doc update is applied (e.g. `DocumentSet.gate()`). Default none. */
   updateGate?: UpdateGate | PolicyGate;
   /**
-   * Whether a peer may connect to us; asked on every announce and new link. Default: everyone. When the answer
-   * changes (a removal), call `PeerclassProvider.reviewPeers()`.
+   * Whether a peer takes part: we neither dial it nor accept its connection, and (signed mode) routed messages from
+   * it are dropped wherever they come from. It stays known (a lobby can list it). Default: everyone. When the answer
+   * changes (an admit, a removal), call `PeerclassProvider.reviewPeers()`.
    */
   admitPeer?: (peerId: string) => boolean;
   /** STUN/TURN servers in addition to those the relay hands out. */

@@ -16,8 +16,11 @@ export function resolvePeerId(identity: PeerIdentity | undefined, explicit: stri
 }
 
 /** The sync engine's signer for `identity` in class `context`. */
-export function engineAuth(identity: PeerIdentity, context: string): EnvelopeAuth {
-  return { peerId: identity.peerId, publicKey: identity.publicKey, sign: (bytes) => identity.sign(bytes), context };
+export function engineAuth(identity: PeerIdentity, context: string, admits?: (peerId: string) => boolean): EnvelopeAuth {
+  return {
+    peerId: identity.peerId, publicKey: identity.publicKey, sign: (bytes) => identity.sign(bytes), context,
+    ...(admits !== undefined ? { admits } : {}),
+  };
 }
 
 /** What the announce carries in signed mode: the raw public key, base64url. */

@@ -79,7 +79,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     this.#engine = new SyncEngine({
       peerId: this.peerId, doc, awareness: options.awareness, awarenessThrottleMs: options.awarenessThrottleMs,
       onDroppedMessage: ({ from, reason }) => options.log?.(`dropped a message from ${from}: ${reason}`),
-      ...(options.identity !== undefined ? { auth: engineAuth(options.identity, options.trustContext ?? roomId) } : {}),
+      ...(options.identity !== undefined ? { auth: engineAuth(options.identity, options.trustContext ?? roomId, options.admitPeer) } : {}),
       ...(options.updateGate !== undefined ? { updateGate: options.updateGate } : {}),
     });
     this.#engine.on('synced', (synced) => this.emit('synced', [{ synced }]));
@@ -180,7 +180,8 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
   /** Re-evaluates which peers to connect to; call when the topology's inputs change (e.g. the stage). */
   refreshTopology(): void {
     if (this.destroyed) return;
-    const wanted = this.topology.neighbours(this.self, [...this.known.values()]);
+    const admit = this.options.admitPeer;
+    const wanted = this.topology.neighbours(this.self, [...this.known.values()].filter((p) => admit?.(p.peerId) !== false));
     for (const [peerId, connection] of this.connectionsByPeer) if (!wanted.has(peerId)) connection.close();
     for (const peerId of wanted) if (!this.connectionsByPeer.has(peerId)) this.openConnection(peerId, 'local');
   }
@@ -208,7 +209,9 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     // The leave (null awareness state) was just sent. Some implementations (@roamhq/wrtc) drop data still in flight
     // when a channel closes, so each channel closes once its buffer drained; closing a channel is graceful and the
     // remote drops us on its `close`.
-    for (const connection of leaving) void connection.leave(LEAVE_DRAIN_MAX_MS);
+    // Signed mode signs the leave asynchronously: the channels close once it went out.
+    const signed = Promise.race([this.#engine.whenIdle(), new Promise((resolve) => setTimeout(resolve, LEAVE_DRAIN_MAX_MS))]);
+    void signed.then(() => { for (const connection of leaving) void connection.leave(LEAVE_DRAIN_MAX_MS); });
     for (const client of this.signalingClients) client.destroy();
     super.destroy();
   }
@@ -220,20 +223,21 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     return this.options.identity !== undefined ? { ...rest, peerKey: announcedKey(this.options.identity) } : rest;
   }
 
-  /** Whether a peer may connect: admitted, and in signed mode announced with the key its id is derived from. */
+  /**
+   * Whether an announce counts: in signed mode only with the key its id is derived from. A peer that is not admitted
+   * stays known (a teacher's lobby lists it) but is neither dialled nor accepted.
+   */
   private acceptsAnnounce(peerId: string, peerKey: string | undefined): boolean {
-    if (this.options.admitPeer?.(peerId) === false) return false;
     return this.options.identity === undefined || announcedKeyMatches(peerId, peerKey);
   }
 
   /**
-   * Applies a changed `admitPeer` answer: forgets peers no longer admitted and closes our connections to them (the
-   * admission roster calls this after a removal).
+   * Applies a changed `admitPeer` answer: closes our connections to peers no longer admitted and dials newly admitted
+   * ones the topology wants (the admission roster calls this after an admit or a removal).
    */
   reviewPeers(): void {
     const admit = this.options.admitPeer;
     if (admit === undefined || this.destroyed) return;
-    for (const peerId of [...this.known.keys()]) if (!admit(peerId)) { this.known.delete(peerId); this.announceGeneration.delete(peerId); }
     for (const [peerId, connection] of [...this.connectionsByPeer]) if (!admit(peerId)) connection.close();
     this.refreshTopology();
   }
@@ -253,6 +257,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     const verify = this.options.verifyPeer;
     if (verify === undefined) {
       this.known.set(peerId, announced);
+      this.emit('known-peers', []);
       this.refreshTopology();
       return;
     }
@@ -263,6 +268,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     void Promise.resolve(verify(announced)).then((believed) => {
       if (this.destroyed || this.announceGeneration.get(peerId) !== generation) return; // a newer announce won
       this.known.set(peerId, { ...believed, peerId });
+      this.emit('known-peers', []);
       this.refreshTopology();
     }, (error: unknown) => this.options.log?.(`could not verify peer ${peerId}: ${String(error)}`));
   }
@@ -280,6 +286,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
       // The other side may learn of a topology change (e.g. a new stage) a moment before us: accept its offer
       // from a peer we know; refreshTopology closes it again if our views still disagree once they settle.
       if (!this.known.has(from)) { this.options.log?.(`ignored a signal from unannounced peer ${from}`); return; }
+      if (this.options.admitPeer?.(from) === false) { this.options.log?.(`ignored a signal from ${from}: not admitted`); return; }
       connection = this.openConnection(from, 'remote');
     }
     void connection.handleSignal(data);
@@ -354,6 +361,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
       this.forgetTimers.delete(peerId);
       if (this.destroyed || (this.connectionsByPeer.get(peerId)?.link ?? null) !== null || this.#engine.reachablePeers().includes(peerId)) return;
       this.known.delete(peerId);
+      this.emit('known-peers', []);
       this.announceGeneration.delete(peerId);
       const pending = this.reconnectTimers.get(peerId);
       if (pending !== undefined) { clearTimeout(pending); this.reconnectTimers.delete(peerId); }

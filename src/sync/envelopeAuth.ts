@@ -19,6 +19,12 @@ export interface EnvelopeAuth {
   sign(bytes: Uint8Array): Promise<Uint8Array>;
   /** Class binding, e.g. the class id: part of every signed byte string. */
   readonly context: string;
+  /**
+   * Whether a (verified) origin takes part in the class; routed and topology messages of others are dropped as
+   * `not-admitted` (a removed student's messages forwarded by a peer that has not heard of the removal yet).
+   * Default: everyone.
+   */
+  admits?(peerId: string): boolean;
 }
 
 /** Why signed mode refused a message or a link. */
@@ -34,7 +40,9 @@ export type AuthFailureReason =
   /** A link hello names another peer than the link is for. */
   | 'wrong-peer'
   /** A link did not finish its hello in time. */
-  | 'hello-timeout';
+  | 'hello-timeout'
+  /** A verified message from a peer that is not admitted (see {@link EnvelopeAuth.admits}). */
+  | 'not-admitted';
 
 /** A refused message or link, reported once per offending neighbour and reason. */
 export interface AuthFailure {

@@ -104,6 +104,7 @@ export class SignedMode {
       queue.push(async () => {
         const result = await verdict;
         if (result !== 'ok') return this.#fail(from, result, `routed message of ${envelope.origin} (seq ${envelope.seq})`);
+        if (this.auth.admits?.(envelope.origin) === false) return this.#fail(envelope.origin, 'not-admitted', `routed message (seq ${envelope.seq}) via ${from}`);
         this.#host.acceptRouted(from, envelope, message);
         this.#retain(envelope, message);
       });
@@ -117,6 +118,7 @@ export class SignedMode {
       queue.push(async () => {
         const result = await verdict;
         if (result !== 'ok') return this.#fail(from, result, `topology of ${topology.origin} (version ${topology.version})`);
+        if (this.auth.admits?.(topology.origin) === false) return this.#fail(topology.origin, 'not-admitted', `topology (version ${topology.version}) via ${from}`);
         if (this.#host.acceptTopology(from, topology, message) && topology.origin !== this.auth.peerId) this.#topology.set(topology.origin, message);
       });
     } else {

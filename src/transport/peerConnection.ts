@@ -84,8 +84,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   private readonly sendSignal: (data: PeerSignal) => void;
   private readonly log: (reason: string) => void;
   private dataLink: DataChannelLink | null = null;
-  /** Set by {@link leave}: the connection closes only once the channel finished closing. */
-  private leaving = false;
+  private leaving = false; // set by leave(): the connection closes once the channel has
   private readonly maxMessageBytes: number | undefined;
   private makingOffer = false;
   private ignoreOffer = false;
@@ -197,9 +196,7 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
   }
 
   /** True once {@link close} ran (locally or because the connection failed). */
-  get closed(): boolean {
-    return this.closedFlag;
-  }
+  get closed(): boolean { return this.closedFlag; }
 
   /**
    * Applies a signal from the remote peer. Malformed signals are ignored (the reason goes to `log`);
@@ -319,7 +316,8 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
       return;
     }
     if ('hello' in signal) {
-      // Our offer (sent at creation) answers it; a hello from a new session is the caller's to handle first.
+      // Our offer (sent at creation) answers it; one never answered may have been ignored (not admitted yet): resend.
+      if (this.remoteSessionId === null && this.pc.signalingState === 'have-local-offer') this.sendLocalDescription();
       return;
     }
     if ('description' in signal) {

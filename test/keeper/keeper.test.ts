@@ -91,7 +91,7 @@ describe('peerclass-keeper', () => {
     try {
       // Day 1: the keeper is in the class, the teacher draws and chats.
       keeper = await startKeeperProcess(relay.url, link, dir);
-      const teacher = await Classroom.create({ signaling: relay.url, ...params, identity, name: 'Ms Rivera', peerId: 't-teacher', rtc: nodeRtc, WebSocket: NodeWebSocket, statsIntervalMs: 0 });
+      const teacher = await Classroom.create({ signaling: relay.url, ...params, identity, name: 'Ms Rivera', rtc: nodeRtc, WebSocket: NodeWebSocket, statsIntervalMs: 0 });
       rooms.push(teacher);
       await waitUntil(() => teacher.participants().some((p) => p.name === 'Keeper' && p.role === 'student' && p.connected), 'the teacher to see the keeper as a connected student', 30_000)
         .catch((e: unknown) => { throw new Error(`${String(e)}${context()}`); });
@@ -117,7 +117,7 @@ describe('peerclass-keeper', () => {
       expect(keeper.output()).toMatch(/"msg":"class file loaded"/);
 
       // Day 2: a student with a fresh document joins; nobody but the keeper is online.
-      const student = await Classroom.create({ signaling: relay.url, ...params, name: 'Sam', peerId: 's-sam', doc: createClassDoc(), rtc: nodeRtc, WebSocket: NodeWebSocket, statsIntervalMs: 0 });
+      const student = await Classroom.create({ signaling: relay.url, ...params, name: 'Sam', doc: createClassDoc(), rtc: nodeRtc, WebSocket: NodeWebSocket, statsIntervalMs: 0 });
       rooms.push(student);
       expect(student.doc(chatType).messages()).toHaveLength(0);
       await waitUntil(() => student.doc(chatType).messages().length === 2 && student.doc(whiteboardType).elements().length === 3, 'the student to get the board and chat from the keeper', 30_000)
