@@ -22,6 +22,11 @@ export interface ControlBodies {
   admit: { peerId: string; name: string; admitted: boolean };
   /** `'open'`: anyone with the link takes part unless removed or denied. `'lobby'`: only admitted participants. */
   admission: { mode: 'open' | 'lobby' };
+  /**
+   * Trust a participant (a keeper) to relay others' content by anti-entropy, as the teacher does: it checked what it
+   * holds on arrival. It gets no teacher powers.
+   */
+  keeper: { peerId: string; trusted: boolean };
   /** Close the class. */
   'end-class': Record<string, never>;
 }
@@ -30,7 +35,7 @@ export interface ControlBodies {
 export type ControlKind = keyof ControlBodies;
 
 /** All control kinds, in a fixed order. */
-export const CONTROL_KINDS: readonly ControlKind[] = ['stage', 'slide', 'board-lock', 'mute-request', 'remove', 'admit', 'admission', 'end-class'];
+export const CONTROL_KINDS: readonly ControlKind[] = ['stage', 'slide', 'board-lock', 'mute-request', 'remove', 'admit', 'admission', 'keeper', 'end-class'];
 
 /** A teacher control statement: what gets signed. */
 export interface ControlStatement<K extends ControlKind = ControlKind> {
@@ -96,7 +101,7 @@ export function encodeControlStatement(statement: ControlStatement): Uint8Array 
  * student does not un-remove the first.
  */
 export function controlSlot(statement: { kind: ControlKind; body: object }): string {
-  if (statement.kind === 'remove' || statement.kind === 'mute-request' || statement.kind === 'admit') {
+  if (statement.kind === 'remove' || statement.kind === 'mute-request' || statement.kind === 'admit' || statement.kind === 'keeper') {
     return `${statement.kind}:${String((statement.body as { peerId?: unknown }).peerId)}`;
   }
   return statement.kind;
@@ -179,6 +184,8 @@ function statementProblem(s: unknown): string | null {
         : 'admit body is {peerId: string, name: string (≤ 200), admitted: boolean}';
     case 'admission':
       return hasExactKeys(b, ['mode']) && (b.mode === 'open' || b.mode === 'lobby') ? null : "admission body is {mode: 'open'|'lobby'}";
+    case 'keeper':
+      return hasExactKeys(b, ['peerId', 'trusted']) && isId(b.peerId) && typeof b.trusted === 'boolean' ? null : 'keeper body is {peerId: string, trusted: boolean}';
     case 'end-class':
       return hasExactKeys(b, []) ? null : 'end-class body is {}';
     default:

@@ -33,6 +33,21 @@ export class ControlChannel {
     this.#channel.broadcast(signed);
   }
 
+  /**
+   * Re-sends the held statements of one kind, unchanged. A keeper re-sends the teacher's trust in it when peers join:
+   * a late joiner accepts others' content from the keeper only once it holds that statement, and the statement
+   * itself would otherwise come inside the refused content.
+   */
+  resend(kind: ControlKind): void {
+    for (const bytes of this.#control.signedStatements()) {
+      const container = decodeSignedControl(bytes);
+      if (container === null) continue;
+      let parsed: unknown;
+      try { parsed = JSON.parse(new TextDecoder().decode(container.payload)); } catch { continue; }
+      if (typeof parsed === 'object' && parsed !== null && (parsed as { kind?: unknown }).kind === kind) this.#channel.broadcast(bytes);
+    }
+  }
+
   /** Stops sending and receiving control messages. */
   close(): void {
     this.#channel.close();

@@ -165,6 +165,16 @@ export class ControlState extends ObservableV2<ControlStateEvents> {
     return out;
   }
 
+  /** Participants the teacher trusts to relay others' content (keepers), removed ones excepted. */
+  keepers(): Set<string> {
+    const removed = this.removed();
+    const out = new Set<string>();
+    for (const { statement } of this.accepted.values()) {
+      if (statement.kind === 'keeper' && statement.body.trusted && !removed.has(statement.body.peerId)) out.add(statement.body.peerId);
+    }
+    return out;
+  }
+
   /** How the class admits participants: `'open'` (default) or `'lobby'`. */
   admissionMode(): 'open' | 'lobby' {
     return this.body('admission')?.mode ?? 'open';

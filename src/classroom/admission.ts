@@ -24,7 +24,7 @@ export interface AdmissionOptions {
   /** Peers announced through signaling, teacher claims already verified. */
   knownPeers(): PeerInfo[];
   /** Teacher only: signs and distributes a statement. */
-  issue<K extends 'admit' | 'admission'>(kind: K, body: ControlBodies[K]): Promise<void>;
+  issue<K extends 'admit' | 'admission' | 'keeper'>(kind: K, body: ControlBodies[K]): Promise<void>;
   /** The lobby changed (teacher only). */
   onLobby(knocks: Knock[]): void;
   /** A signing failure while auto-admitting, for logs. */
@@ -96,6 +96,19 @@ export class Admission {
   /** Teacher: admits everyone in the lobby. */
   async admitAll(): Promise<void> {
     for (const knock of this.lobby()) await this.admit(knock.peerId);
+  }
+
+  /**
+   * Teacher: trusts `peerId` (a keeper, see `peerclass-keeper`) to relay others' content to late joiners, or stops.
+   * Peers accept others' content over anti-entropy only from the teacher and such keepers.
+   */
+  async trustKeeper(peerId: string, trusted = true): Promise<void> {
+    await this.#options.issue('keeper', { peerId, trusted });
+  }
+
+  /** Whether the teacher trusts `peerId` as a keeper. */
+  isKeeper(peerId: string): boolean {
+    return this.#options.control.keepers().has(peerId);
   }
 
   /** Teacher: switches between an open class and a lobby. */

@@ -15,10 +15,11 @@ import { ClassroomMedia, meshSendRule } from '../media/index.js';
 import type { Role } from '../protocol/announce.js';
 import { decodePresence } from '../protocol/presence.js';
 import type { PeerIdentity } from '../identity/peerIdentity.js';
-import type { ClassNetwork } from '../provider/network.js';
+import type { ClassNetwork, PeersChange } from '../provider/network.js';
 import { PeerclassProvider, randomPeerId } from '../provider/peerclassProvider.js';
 import { isTeacher, type PeerInfo } from '../topology/index.js';
 import { Admission } from './admission.js';
+import { classPolicyContext, LOCKED_BY_BOARD_LOCK } from './classPolicies.js';
 import { createClassTopology, TEACHER_SETTLE_MS } from './classTopology.js';
 import { resolvePeerIdentity } from './classIdentity.js';
 import { listParticipants, handQueue, ParticipantsDiff } from './participants.js';
@@ -28,8 +29,6 @@ import type { ClassroomEvents, ClassroomOptions, ClassroomStatus, Participant } 
 /** Time the removal statement gets to reach the removed student before links to it close (else it keeps redialling). */
 const REMOVAL_GRACE_MS = 600;
 
-/** Doc types the board lock makes read-only for students. */
-const LOCKED_BY_BOARD_LOCK = new Set(['whiteboard', 'presentation']);
 
 /**
  * One class: documents + peers + roles + media, with typed events. A wiring of small parts: the provider (network),
@@ -93,6 +92,8 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     this.classId = options.classId;
     this.teacherKey = options.teacherKey;
     this.ydoc = options.doc ?? createClassDoc();
+    // Policies judge by the signed origin: without a key (a fixed test peerId) authorship is a claim.
+    const writePolicies = options.writePolicies ?? peerIdentity !== undefined;
 
     this.#control = new ControlState({
       doc: this.ydoc, classId: options.classId, teacherKey: options.teacherKey, identity: options.identity,
@@ -100,11 +101,9 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     });
     this.documents = new DocumentSet(this.ydoc, { peerId: this.peerId, name: this.name, role: this.role }, {
       readOnly: (docType) => this.role === 'student' && LOCKED_BY_BOARD_LOCK.has(docType) && this.#control.boardLocked(),
-      ...(options.writePolicies === true ? { policies: { context: {
-        isTeacher: (id: string) => (id === this.peerId ? this.role === 'teacher' : this.network.knownPeers().some((p) => p.peerId === id && isTeacher(p, this.teacherKey))),
-        readOnly: (docType: string) => LOCKED_BY_BOARD_LOCK.has(docType) && this.#control.boardLocked(),
-        nameOf: (id: string) => this.#control.roster().get(id)?.name,
-      } } } : {}),
+      ...(writePolicies ? { policies: { context: classPolicyContext({
+        selfId: peerId, role: this.role, teacherKey: options.teacherKey, control: this.#control, knownPeers: () => this.network.knownPeers(),
+      }) } } : {}),
     });
     this.documents.on('rejected', (r) => {
       this.emit('rejected', [{ reason: 'write-policy', detail: `${r.docType ?? 'document'}: ${r.code}: ${r.reason}`, writer: r.author }]);
@@ -132,7 +131,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       ...((options.relayToken ?? options.token) !== undefined ? { token: options.relayToken ?? options.token } : {}),
       self: { role: this.role, name: this.name, ...(teacherProof !== undefined ? { teacherKey: options.teacherKey, teacherProof } : {}) },
       verifyPeer: (peer) => this.#verifyPeer(peer),
-      ...(options.writePolicies === true ? { updateGate: this.documents.gate() } : {}),
+      ...(writePolicies ? { updateGate: this.documents.gate() } : {}),
       connect: false, log: options.log,
     });
     this.network = this.#provider;
@@ -340,7 +339,8 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     if (initiator === 'remote' && this.#departed.delete(peer.peerId)) queueMicrotask(() => { if (!this.#left) this.#provider.refreshTopology(); });
   };
 
-  readonly #onPeers = (): void => {
+  readonly #onPeers = (change: PeersChange): void => {
+    if (change.added.length > 0 && this.admission.isKeeper(this.peerId)) this.controlChannel.resend('keeper');
     // The provider accepts a connection a peer dials on a newer view than ours (e.g. before we heard the stage)
     // and only re-checks on its own inputs; re-checking here closes links both views no longer want.
     this.admission.review();

@@ -56,8 +56,9 @@ export interface ClassroomOptions {
   /**
    * Enforce the doc types' write policies on every update that arrives (README, "Write policies"): this peer claims its
    * Yjs clientIDs in the doc, and refuses (neither applies nor forwards) updates a policy refuses, reporting them as
-   * `rejected` (`write-policy`). Every peer of a class should agree on it. Default false: a student-run keeper relays
-   * others' content by anti-entropy, which policies accept only from the teacher until the keeper is a trusted role.
+   * `rejected` (`write-policy`). Every peer of a class should agree on it. Default: on for signed peers (policies
+   * judge by the signed origin), off with a fixed test `peerId`. Others' content crosses anti-entropy only from the
+   * teacher and keepers it trusts (`admission.trustKeeper`).
    */
   writePolicies?: boolean;
   /** The class document; default `createClassDoc()`. */

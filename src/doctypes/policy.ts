@@ -37,6 +37,11 @@ export interface PolicyContext {
   readOnly(docType: string): boolean;
   /** Display name of a peer from the roster / verified announce, when known. Names never come from records. */
   nameOf?(peerId: string): string | undefined;
+  /**
+   * Whether `peerId` is trusted like the teacher to relay others' content by anti-entropy (a keeper the teacher
+   * signed for): it checked what it holds on arrival. Relays get no teacher powers for their own writes.
+   */
+  isRelay?(peerId: string): boolean;
 }
 
 /** The part of one update that touches one doc type, with who wrote it. */

@@ -95,6 +95,10 @@ describe('peerclass-keeper', () => {
       rooms.push(teacher);
       await waitUntil(() => teacher.participants().some((p) => p.name === 'Keeper' && p.role === 'student' && p.connected), 'the teacher to see the keeper as a connected student', 30_000)
         .catch((e: unknown) => { throw new Error(`${String(e)}${context()}`); });
+      // The teacher trusts the keeper to serve others' content to late joiners (write policies accept anti-entropy
+      // from the teacher and the keepers it signed for only).
+      const keeperId = teacher.participants().find((p) => p.name === 'Keeper')!.peerId;
+      await teacher.admission.trustKeeper(keeperId);
       const board = teacher.doc(whiteboardType);
       board.addInk({ pageId: 'main', points: [[0, 0], [10, 20], [20, 10], [30, 30]], color: '#ff0000', width: 4 });
       board.addShape({ pageId: 'main', kind: 'rect', x: 5, y: 5, w: 50, h: 40 });
