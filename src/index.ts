@@ -25,6 +25,10 @@ export type { RtcImplementation } from './transport/peerConnection.js';
 export type { SignalingError, SignalingStatus, WebSocketConstructorLike } from './transport/signalingClient.js';
 export type { RelayToken } from './transport/relayTokens.js';
 
+// Every participant's key (README "Trust"): peer ids derive from public keys.
+export { createPeerIdentity, IndexedDbKeyStore, loadOrCreatePeerIdentity, MemoryKeyStore, peerIdFromPublicKey } from './identity/index.js';
+export type { PeerIdentity, PeerKeyStore } from './identity/index.js';
+
 // Who connects to whom.
 export { classroomTopology, isTeacher, meshTopology, withoutPeers } from './topology/index.js';
 export type { ClassroomTopologyOptions, PeerInfo, Role, Topology } from './topology/index.js';

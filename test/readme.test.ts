@@ -95,6 +95,29 @@ describe('README examples', () => {
     }
   });
 
+  it('the trust example: a lobby class admits the knocking student, who then gets the class', async () => {
+    const relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false });
+    const globals = globalThis as Record<string, unknown>;
+    globals.RTCPeerConnection = wrtc.RTCPeerConnection;
+    globals.WebSocket = WebSocket;
+    type Room = { peerId: string; leave(): void; admission: { mode(): string; roster(): Map<string, { name: string }> }; participants(): Array<{ peerId: string }> };
+    const block = blocks.find((b) => b.includes('admission.setMode('))!;
+    const example = await runBlock<{ teacher: Room; student: Room; refused: unknown[] }>(block, ['teacher', 'student', 'refused'], [['ws://127.0.0.1:4444', relay.url]]);
+    try {
+      expect(example.teacher.admission.mode()).toBe('lobby');
+      await waitUntil(() => example.student.admission.roster().get(example.student.peerId)?.name === 'Sam', 'the student holds the roster that admits it', 20_000);
+      await waitUntil(() => example.teacher.participants().some((p) => p.peerId === example.student.peerId), 'the teacher lists the admitted student', 20_000);
+      expect(example.student.admission.mode()).toBe('lobby');
+      expect(example.refused).toEqual([]);
+    } finally {
+      example.student.leave();
+      example.teacher.leave();
+      delete globals.RTCPeerConnection;
+      delete globals.WebSocket;
+      await relay.close();
+    }
+  });
+
   it('the poll example tallies one vote per participant and closes', async () => {
     const block = blocks.find((b) => b.includes('register(pollType)'))!;
     const { result, studentPoll, id } = await runBlock<{ result: unknown; id: string; studentPoll: { vote(id: string, option: number): void; current(): { myVote: number | null } | null } }>(block, ['result', 'studentPoll', 'id']);
