@@ -357,14 +357,12 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       this.leave();
       return;
     }
-    if (kinds.includes('admit') || kinds.includes('admission') || kinds.includes('remove')) {
-      this.admission.review();
-      this.#provider.reviewPeers();
-    }
+    if (kinds.includes('admit') || kinds.includes('admission') || kinds.includes('remove')) this.admission.review();
+    // The removed student's links close after a grace: the statement (sent right after this change) must reach it.
     if (kinds.includes('remove')) {
-      this.#removalTimer ??= setTimeout(() => { this.#removalTimer = null; this.#provider.refreshTopology(); }, REMOVAL_GRACE_MS);
+      this.#removalTimer ??= setTimeout(() => { this.#removalTimer = null; this.#provider.reviewPeers(); }, REMOVAL_GRACE_MS);
     } else {
-      this.#provider.refreshTopology();
+      this.#provider.reviewPeers();
     }
     if (kinds.includes('mute-request')) {
       const muted = this.muteRequested();

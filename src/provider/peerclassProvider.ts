@@ -237,8 +237,8 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
    */
   reviewPeers(): void {
     const admit = this.options.admitPeer;
-    if (admit === undefined || this.destroyed) return;
-    for (const [peerId, connection] of [...this.connectionsByPeer]) if (!admit(peerId)) connection.close();
+    if (this.destroyed) return;
+    if (admit !== undefined) for (const [peerId, connection] of [...this.connectionsByPeer]) if (!admit(peerId)) connection.close();
     this.refreshTopology();
   }
 
