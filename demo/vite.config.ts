@@ -11,7 +11,11 @@ export const config = defineConfig({
   plugins: [vue()],
   resolve: { alias: { peerclass: here('../src/index.ts') } },
   // The relay URL for dev mode (the built app derives it from location instead).
-  define: { __PEERCLASS_SIGNALING__: JSON.stringify(process.env.PEERCLASS_SIGNALING ?? '') },
+  // PEERCLASS_TEST_HOOKS=1 (the app tests only) exposes the session on `window.__peerclassTest`; other builds drop that code.
+  define: {
+    __PEERCLASS_SIGNALING__: JSON.stringify(process.env.PEERCLASS_SIGNALING ?? ''),
+    __PEERCLASS_TEST_HOOKS__: JSON.stringify(process.env.PEERCLASS_TEST_HOOKS === '1'),
+  },
   server: { host: '127.0.0.1', port: Number(process.env.PEERCLASS_DEV_PORT ?? 5173), strictPort: false },
   build: { outDir: here('dist'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
   logLevel: process.env.PEERCLASS_VITE_LOG === 'silent' ? 'silent' : 'info',

@@ -5,6 +5,7 @@ import type {
 import { shallowRef } from 'vue';
 import type { ShallowRef } from 'vue';
 import type * as Y from 'yjs';
+import { AdmissionView } from './admission.js';
 import { AttendanceLog } from './attendance.js';
 import { publishCursor, publishUser } from './board/presence.js';
 import { wireStageLeave } from './classSignals.js';
@@ -22,7 +23,7 @@ export interface SessionOptions {
   /** The teacher's signing identity; present only in the browser that created the class. */
   identity?: TeacherIdentity;
   /** Relay access token (JWT), for relays that require one. */
-  token?: string;
+  relayToken?: string;
   name: string;
   /**
    * This browser was in the class before (its copy is in IndexedDB): an unreachable relay is then no dead end (the
@@ -98,6 +99,8 @@ export class ClassSession {
   readonly problem: Live<SessionProblem>;
   /** Teacher: who joined and left, with times (null for students). */
   readonly attendance: AttendanceLog | null;
+  /** The lobby, the admission mode, keepers, refused writers; for a student, whether it waits to be let in. */
+  readonly admission: AdmissionView;
   private readonly endRef = shallowRef<SessionEnd>(null);
   /** The teacher's mute requests of this session: for everyone, then newer per-student ones. */
   private readonly cleanups: Array<() => void> = [];
@@ -112,7 +115,7 @@ export class ClassSession {
       secret: options.secret,
       teacherKey: options.teacherKey,
       ...(options.identity !== undefined ? { identity: options.identity } : {}),
-      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.relayToken !== undefined ? { relayToken: options.relayToken } : {}),
       name: options.name,
       doc,
       docTypes: [lessonInfoType, pollType],
@@ -147,6 +150,8 @@ export class ClassSession {
     this.control = control;
     this.end = this.endRef;
     this.remoteMedia = remoteMedia;
+    this.admission = new AdmissionView(classroom);
+    this.cleanups.push(() => this.admission.destroy());
 
     const on = <K extends keyof ClassroomEvents>(name: K, fn: ClassroomEvents[K]): void => {
       classroom.on(name, fn);
