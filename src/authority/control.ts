@@ -193,6 +193,25 @@ function statementProblem(s: unknown): string | null {
   }
 }
 
+/**
+ * The statement inside signed bytes if they are well-formed and canonical, without checking the signature (that
+ * needs the asynchronous {@link verifyControl}); null otherwise. Write policies use it to refuse garbage at once.
+ */
+export function readSignedControl(bytes: Uint8Array): AnyControlStatement | null {
+  const container = decodeSignedControl(bytes);
+  if (container === null || container.signature.length !== 64) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(container.payload));
+  } catch {
+    return null;
+  }
+  if (statementProblem(parsed) !== null) return null;
+  const canonical = encodeControlStatement(parsed as ControlStatement);
+  if (canonical.length !== container.payload.length || canonical.some((b, i) => b !== container.payload[i])) return null;
+  return parsed as AnyControlStatement;
+}
+
 /** Options of {@link verifyControl}. */
 export interface VerifyControlOptions {
   /** The seq currently held for the statement's slot: a statement with seq ≤ this is rejected as `replay`. */

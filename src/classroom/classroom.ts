@@ -19,7 +19,7 @@ import type { ClassNetwork, PeersChange } from '../provider/network.js';
 import { PeerclassProvider, randomPeerId } from '../provider/peerclassProvider.js';
 import { isTeacher, type PeerInfo } from '../topology/index.js';
 import { Admission } from './admission.js';
-import { classPolicyContext, LOCKED_BY_BOARD_LOCK } from './classPolicies.js';
+import { classOtherTypes, classPolicyContext, LOCKED_BY_BOARD_LOCK } from './classPolicies.js';
 import { createClassTopology, TEACHER_SETTLE_MS } from './classTopology.js';
 import { resolvePeerIdentity } from './classIdentity.js';
 import { listParticipants, handQueue, ParticipantsDiff } from './participants.js';
@@ -101,7 +101,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     });
     this.documents = new DocumentSet(this.ydoc, { peerId: this.peerId, name: this.name, role: this.role }, {
       readOnly: (docType) => this.role === 'student' && LOCKED_BY_BOARD_LOCK.has(docType) && this.#control.boardLocked(),
-      ...(writePolicies ? { policies: { context: classPolicyContext({
+      ...(writePolicies ? { policies: { otherTypes: classOtherTypes(options.classId), context: classPolicyContext({
         selfId: peerId, role: this.role, teacherKey: options.teacherKey, control: this.#control, knownPeers: () => this.network.knownPeers(),
       }) } } : {}),
     });

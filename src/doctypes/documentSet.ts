@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import type { PolicyGate } from '../sync/docSync.js';
 import { createPolicyGate, type PolicyRejection } from './gate.js';
 import { claimClientIds, type ClaimVerifier } from './ownership.js';
-import type { PolicyContext } from './policy.js';
+import { ALLOW, deny, type DocPolicy, type PolicyContext } from './policy.js';
 import { DocTypeError } from './types.js';
 import type { AnyDocType, DocContext, DocProblem, DocType, Identity } from './types.js';
 
@@ -21,7 +21,18 @@ export interface DocumentSetPolicies {
   context: PolicyContext;
   /** Checks clientID claims (the identity layer's signed hello). Default: a claim's value is the peer id. */
   verifyClaim?: ClaimVerifier;
+  /**
+   * Top-level names the app keeps besides its doc types, with their policy (the Classroom's signed `control` map).
+   * Writes under a name that is neither a registered type nor listed here are refused as `unknown-type`.
+   */
+  otherTypes?: ReadonlyMap<string, DocPolicy>;
 }
+
+/** Schema versions: one small number per registered type name, written by whoever registers it. */
+const typeVersionsPolicy: DocPolicy = (change) => change.inserts.every((i) => i.place !== null && i.place.depth === 0 &&
+  (i.place.key?.length ?? 0) <= 100 && i.values.every((v) => Number.isSafeInteger(v)))
+  ? ALLOW
+  : deny('invalid', `${DOC_TYPE_VERSIONS_KEY} holds one version number per type name`);
 
 /** Options of a {@link DocumentSet}. */
 export interface DocumentSetOptions {
@@ -85,7 +96,8 @@ export class DocumentSet extends ObservableV2<DocumentSetEvents> {
     this.policyGate ??= createPolicyGate({
       doc: this.doc, localPeerId: this.identity.peerId, context: policies.context,
       ...(policies.verifyClaim !== undefined ? { verifyClaim: policies.verifyClaim } : {}),
-      policyOf: (name) => this.entries.get(name)?.type.definition.policy,
+      policyOf: (name) => (name === DOC_TYPE_VERSIONS_KEY ? typeVersionsPolicy : this.entries.get(name)?.type.definition.policy ?? policies.otherTypes?.get(name)),
+      isKnownType: (name) => name === DOC_TYPE_VERSIONS_KEY || this.entries.has(name) || policies.otherTypes?.has(name) === true,
       onRejected: (r) => this.onRejected(r),
     });
     return this.policyGate;

@@ -27,6 +27,12 @@ export interface PolicyGateOptions {
   localPeerId: string;
   /** The policy of each doc type by name; read on every check, so types registered later count. */
   policyOf: (docType: string) => DocPolicy | undefined;
+  /**
+   * Whether a top-level name belongs to the class (a registered doc type or one the app polices itself). Writes under
+   * any other name are refused (`unknown-type`): else they would be stored and forwarded by every peer unchecked.
+   * Default: every name.
+   */
+  isKnownType?: (name: string) => boolean;
   context: PolicyContext;
   /** Checks claim values (the identity layer's signed hello plugs in here). Default: the value is the peer id. */
   verifyClaim?: ClaimVerifier;
@@ -75,6 +81,7 @@ export function judgeUpdate(options: PolicyGateOptions, update: Uint8Array, sour
   for (const d of view.deletes) if (d.place !== null) entry(d.place.root).deletes.push(d);
   for (const [docType, part] of byType) {
     if (docType === CLIENT_CLAIMS) continue;
+    if (options.isKnownType?.(docType) === false) return { ...deny('unknown-type', `writes under ${JSON.stringify(docType.slice(0, 80))}, which no doc type of the class owns`), docType };
     const policy = options.policyOf(docType);
     if (policy === undefined) continue;
     const change: TypeChange = { docType, author, teacher, inserts: part.inserts, deletes: part.deletes, doc, ownerOf };

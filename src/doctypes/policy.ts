@@ -16,7 +16,8 @@ export type PolicyCode =
   | 'forged-author' // a record names another peer as its author
   | 'invalid' // a value the type's schema or rules refuse (a second vote key, a bad claim …)
   | 'unclaimed' // structs of a clientID nobody claimed
-  | 'missing-dependency'; // builds on structs that never arrived
+  | 'missing-dependency' // builds on structs that never arrived
+  | 'unknown-type'; // writes under a top-level name no doc type of the class owns
 
 /** A policy's answer. */
 export type PolicyVerdict = { ok: true } | { ok: false; code: PolicyCode; reason: string };
