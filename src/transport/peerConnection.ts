@@ -316,8 +316,9 @@ export class PeerConnection extends ObservableV2<PeerConnectionEvents> {
       return;
     }
     if ('hello' in signal) {
-      // Our offer (sent at creation) answers it; one never answered may have been ignored (not admitted yet): resend.
-      if (this.remoteSessionId === null && this.pc.signalingState === 'have-local-offer') this.sendLocalDescription();
+      // Our offer (sent at creation) answers it — unless the remote ignored it (we were not admitted yet): then no
+      // answer comes, and the offer goes again. Not at once: normally the hello and our offer just crossed.
+      setTimeout(() => { if (!this.closedFlag && this.remoteSessionId === null && this.pc.signalingState === 'have-local-offer') this.sendLocalDescription(); }, 2000);
       return;
     }
     if ('description' in signal) {
