@@ -40,6 +40,15 @@ export interface PolicyGateOptions {
   onRejected?: (rejection: PolicyRejection) => void;
 }
 
+/**
+ * Structs of a clientID nobody claimed yet are held, not refused: the claim travels in the author's first update,
+ * which may itself be held here for a missing dependency (a loaded peer sees the second update first). Held updates
+ * are bounded per author, so a forger gains nothing by it.
+ */
+function unclaimed(client: number): Verdict {
+  return { ok: false, code: 'unclaimed', reason: `structs of clientID ${client}, which nobody claimed (yet)`, pending: true };
+}
+
 /** Judges one update: ownership of every struct, claims, then the policies of the doc types it touches. */
 export function judgeUpdate(options: PolicyGateOptions, update: Uint8Array, source: UpdateSource): Verdict & { docType?: string } {
   const { doc, context } = options;
@@ -59,12 +68,13 @@ export function judgeUpdate(options: PolicyGateOptions, update: Uint8Array, sour
   const written = [...view.inserts.map((i) => i.id.client), ...view.gcs.map((g) => g.id.client)];
   if (source.via === 'anti-entropy' && (teacher || context.isRelay?.(author) === true)) {
     // The teacher (and a keeper it trusts) checked everything it holds on arrival: its step 2 may carry anyone's content.
-    for (const client of written) if (ownerOf(client) === undefined) return deny('unclaimed', `structs of unclaimed clientID ${client}`) as Verdict;
+    for (const client of written) if (ownerOf(client) === undefined) return unclaimed(client);
     return ALLOW as Verdict;
   }
   for (const client of written) {
     const owner = ownerOf(client);
-    if (owner !== author) return deny(owner === undefined ? 'unclaimed' : 'not-owner', `structs of clientID ${client}, which ${owner === undefined ? 'nobody claimed' : 'another peer owns'}`) as Verdict;
+    if (owner === undefined) return unclaimed(client);
+    if (owner !== author) return deny('not-owner', `structs of clientID ${client}, which another peer owns`) as Verdict;
   }
   if (!teacher) {
     for (const d of view.unknownDeletes) {
