@@ -23,7 +23,8 @@ function flush(ctx: CanvasRenderingContext2D): void {
   ctx.getImageData(0, 0, 1, 1);
 }
 
-async function run(strokes: number, panFrames: number, remote: number): Promise<RenderResult> {
+/** `width`×`height` CSS pixels at device pixel ratio `dpr`: the desktop window, or a phone (375×812 at 3). */
+async function run(strokes: number, panFrames: number, remote: number, width = 1280, height = 800, dpr = 1): Promise<RenderResult> {
   let seed = 42;
   const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
   const doc = new Y.Doc();
@@ -43,14 +44,14 @@ async function run(strokes: number, panFrames: number, remote: number): Promise<
   Y.applyUpdate(remoteDoc, Y.encodeStateAsUpdate(doc));
   const remoteBoard = new DocumentSet(remoteDoc, { peerId: 'remote', name: 'Remote', role: 'student' }).register(whiteboardType);
   const canvas = document.createElement('canvas');
-  canvas.style.cssText = 'width:1280px;height:800px';
+  canvas.style.cssText = `width:${width}px;height:${height}px`;
   document.body.append(canvas);
   const renderer = new BoardRenderer(canvas, board, 'main');
   // Zoomed out so the whole board is visible: every stroke is painted on each pan frame (the worst case).
   const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
   let t0 = performance.now();
-  renderer.resize(1280, 800, 1);
-  renderer.setViewport({ x: 0, y: 0, scale: 0.32 });
+  renderer.resize(width, height, dpr);
+  renderer.setViewport({ x: 0, y: 0, scale: 0.32 * (width / 1280) });
   flush(ctx);
   const initialPaintMs = performance.now() - t0;
   board.on('change', (c) => renderer.applyChange(c));

@@ -19,17 +19,29 @@ const server = await servePages({
   '/bench.js': script,
 });
 const browser = await launchChromium();
+type RunRenderBench = (s: number, p: number, r: number, w: number, h: number, dpr: number) => Promise<Record<string, number>>;
+async function measure(viewport: { width: number; height: number }, phone: boolean): Promise<Record<string, number>> {
+  const page = await browser.newPage({ viewport, ...(phone ? { deviceScaleFactor: 3, isMobile: true, hasTouch: true } : {}) });
+  try {
+    await page.goto(`${server.url}/index.html`);
+    await page.waitForFunction(() => 'runRenderBench' in globalThis);
+    const result = await page.evaluate(
+      ([s, p, r, w, h]) => (globalThis as unknown as { runRenderBench: RunRenderBench }).runRenderBench(s, p, r, w, h, devicePixelRatio),
+      [args.strokes, args.panFrames, args.remote, viewport.width, viewport.height] as const,
+    );
+    return Object.fromEntries(Object.entries(result).map(([k, v]) => [k, round(v)]));
+  } finally {
+    await page.close();
+  }
+}
+
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`${server.url}/index.html`);
-  await page.waitForFunction(() => 'runRenderBench' in globalThis);
-  const result = await page.evaluate(
-    ([s, p, r]) => (globalThis as unknown as { runRenderBench(s: number, p: number, r: number): Promise<Record<string, number>> }).runRenderBench(s, p, r),
-    [args.strokes, args.panFrames, args.remote] as const,
-  );
-  const out = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, round(v)]));
-  printTable('board rendering (Chromium, software canvas, 1280×800, whole board visible)', ['metric', 'value'], Object.entries(out).map(([k, v]) => [k, v]));
-  writeJson(args.json, out);
+  const desktop = await measure({ width: 1280, height: 800 }, false);
+  // A student's phone: 375×812 CSS pixels at 3 device pixels each (a 1125×2436 canvas), touch.
+  const phone = await measure({ width: 375, height: 812 }, true);
+  printTable('board rendering (Chromium, software canvas, whole board visible)', ['metric', 'desktop 1280×800', 'phone 375×812 @3x'],
+    Object.keys(desktop).map((k) => [k, desktop[k]!, phone[k] ?? '']));
+  writeJson(args.json, { ...desktop, phone: { remoteStrokePaintMs: phone.remoteStrokePaintMs, panFrameP95Ms: phone.panFrameP95Ms, ...phone } });
 } finally {
   await browser.close();
   await server.close();
