@@ -33,7 +33,11 @@ describe('y-webrtc compatibility', () => {
   for (const password of [undefined, 'class-secret']) {
     it(`two unmodified y-webrtc providers sync a Y.Doc in both directions through our relay${password ? ' (encrypted signaling)' : ''}`, async () => {
       const room = 'interop-' + Math.random().toString(36).slice(2);
-      const [a, b] = await Promise.all([openPeer(room, password), openPeer(room, password)]);
+      // One after the other, as a class fills: y-webrtc announces once per connect, and two pages starting in the same
+      // instant race their subscribe against each other's announce (then neither dials; y-webrtc does not re-announce).
+      const a = await openPeer(room, password);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const b = await openPeer(room, password);
       try {
         await a.waitForFunction(() => window.ywebrtc.webrtcPeers() === 1, undefined, { timeout: 30_000 });
         await b.waitForFunction(() => window.ywebrtc.webrtcPeers() === 1, undefined, { timeout: 30_000 });
