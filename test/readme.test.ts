@@ -33,8 +33,8 @@ async function runBlock<T>(code: string, exportNames: string[], replace: Array<[
   return await import(pathToFileURL(out).href) as T;
 }
 
-// Providers close their RTCPeerConnections 750 ms after leaving; @roamhq/wrtc can crash if the worker exits first.
-afterAll(async () => { await new Promise((r) => setTimeout(r, 1200)); });
+// Providers close their RTCPeerConnections once their channels finished closing (≤ 2 s); @roamhq/wrtc can crash if the worker exits first.
+afterAll(async () => { await new Promise((r) => setTimeout(r, 2500)); });
 
 describe('README examples', () => {
   it('has the examples this test knows how to check', () => {

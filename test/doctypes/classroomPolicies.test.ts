@@ -13,7 +13,7 @@ let relay: Relay | undefined;
 const rooms: Classroom[] = [];
 afterEach(async () => {
   for (const c of rooms.splice(0)) c.leave();
-  await new Promise((r) => setTimeout(r, 1200));
+  await new Promise((r) => setTimeout(r, 2500));
   await relay?.close();
   relay = undefined;
 });

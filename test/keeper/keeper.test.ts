@@ -113,7 +113,7 @@ describe('peerclass-keeper', () => {
 
       // Everyone leaves; then the keeper restarts (SIGTERM: flush, leave, exit 0; start again on the same folder).
       teacher.leave();
-      await sleep(1200); // the provider closes its peer connections 750 ms after leaving
+      await sleep(2500); // the provider closes its peer connections once their channels finished closing (≤ 2 s)
       expect(await stopKeeper(keeper)).toBe(0);
       expect(keeper.output()).toMatch(/"msg":"left the class; all updates are on disk"/);
       expect(existsSync(`${file}.lock`)).toBe(false);
@@ -139,7 +139,7 @@ describe('peerclass-keeper', () => {
       await waitUntil(() => readKeptClass(file).chat.includes('Done with chapter 3'), 'the keeper to keep day 2\'s chat', 20_000);
     } finally {
       for (const room of rooms) room.leave();
-      await sleep(1200);
+      await sleep(2500);
       if (keeper !== undefined) await stopKeeper(keeper);
       await relay.close();
     }

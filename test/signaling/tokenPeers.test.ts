@@ -16,7 +16,7 @@ afterEach(async () => {
   for (const p of providers.splice(0)) p.destroy();
   for (const c of rooms.splice(0)) c.leave();
   for (const s of signalers.splice(0)) s.destroy();
-  await new Promise((r) => setTimeout(r, 1200));
+  await new Promise((r) => setTimeout(r, 2500));
   await relay?.close();
   relay = undefined;
 });
