@@ -23,8 +23,11 @@ export type PeerclassProviderEvents = ClassNetworkEvents;
 
 const RECONNECT_DELAY_MS = 1000;
 const DEFAULT_FORGET_AFTER_MS = 30_000;
-/** Longest a leaving peer waits for its data channels to drain the leave message before it closes them. */
-const LEAVE_DRAIN_MAX_MS = 2000;
+/**
+ * Longest a leaving peer waits for its signed leave to go out, and then for each data channel to finish closing,
+ * before the RTCPeerConnections close (@roamhq/wrtc does not always report `closed`; the old fixed delay was 750 ms).
+ */
+const LEAVE_DRAIN_MAX_MS = 750;
 
 /** A random peer id (72 bits, hex): unique per session, so restarts never collide with a previous self. */
 export function randomPeerId(): string {

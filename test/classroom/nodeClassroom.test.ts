@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const c of rooms.splice(0)) c.leave();
   // The provider closes its RTCPeerConnections once their channels finished closing (≤ 2 s); let that happen before the worker may exit
   // (@roamhq/wrtc can crash when peer connections are torn down at process exit).
-  await new Promise((r) => setTimeout(r, 2500));
+  await new Promise((r) => setTimeout(r, 4000));
   await relay?.close();
   relay = undefined;
 });
