@@ -1,6 +1,6 @@
 import { MESSAGE_SIGNED_CONTROL } from '../protocol/messageTypes.js';
 import type { ClassNetwork, NetworkChannel } from '../provider/network.js';
-import { decodeSignedControl, type ControlBodies, type ControlKind } from './control.js';
+import { decodeSignedControl, readSignedControl, type ControlBodies, type ControlKind } from './control.js';
 import type { ControlState } from './controlState.js';
 
 /**
@@ -39,13 +39,7 @@ export class ControlChannel {
    * itself would otherwise come inside the refused content.
    */
   resend(kind: ControlKind): void {
-    for (const bytes of this.#control.signedStatements()) {
-      const container = decodeSignedControl(bytes);
-      if (container === null) continue;
-      let parsed: unknown;
-      try { parsed = JSON.parse(new TextDecoder().decode(container.payload)); } catch { continue; }
-      if (typeof parsed === 'object' && parsed !== null && (parsed as { kind?: unknown }).kind === kind) this.#channel.broadcast(bytes);
-    }
+    for (const bytes of this.#control.signedStatements()) if (readSignedControl(bytes)?.kind === kind) this.#channel.broadcast(bytes);
   }
 
   /** Stops sending and receiving control messages. */
