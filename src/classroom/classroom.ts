@@ -22,7 +22,7 @@ import { Admission } from './admission.js';
 import { classOtherTypes, classPolicyContext, LOCKED_BY_BOARD_LOCK } from './classPolicies.js';
 import { createClassTopology, TEACHER_SETTLE_MS } from './classTopology.js';
 import { resolvePeerIdentity } from './classIdentity.js';
-import { listParticipants, handQueue, ParticipantsDiff } from './participants.js';
+import { listParticipants, handQueue, ParticipantsDiff, standbyOf } from './participants.js';
 import { PresenceBoard } from './presenceBoard.js';
 import type { ClassroomEvents, ClassroomOptions, ClassroomStatus, Participant } from './types.js';
 
@@ -120,6 +120,8 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     const mode = options.mode ?? 'classroom';
     const topology = createClassTopology({
       teacherKey: options.teacherKey, mode, getStage: () => this.#control.stage(),
+      // The head of the hand queue is linked to every student (data-only) so staging it is only a renegotiation.
+      getStandby: () => (this.#wired && !this.#left ? standbyOf(this.participants(), this.#control.stage()) : null),
       getExcluded: () => new Set([...this.#control.removed(), ...this.#departed, ...this.admission.excluded()]),
     });
     this.#settleTimer = setTimeout(() => { this.#settleTimer = null; this.#provider.refreshTopology(); }, TEACHER_SETTLE_MS);
@@ -137,7 +139,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     this.network = this.#provider;
     this.controlChannel = new ControlChannel(this.network, this.#control);
 
-    this.#presence = new PresenceBoard(this.network.awareness, { peerId, name: this.name, role: this.role, hand: null, screen: null }, {
+    this.#presence = new PresenceBoard(this.network.awareness, { peerId, name: this.name, role: this.role, hand: null, screen: null, sfu: null }, {
       onChange: () => this.#emitParticipants(),
       onGone: (id) => this.#onPresenceGone(id),
     });
@@ -392,6 +394,10 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     for (const p of change.joined) this.emit('participant-joined', [p]);
     for (const id of change.left) this.emit('participant-left', [id]);
     if (change.participants !== null) this.emit('participants', [change.participants]);
-    if (change.hands !== null) this.emit('hands', [change.hands]);
+    if (change.hands !== null) {
+      // The standby (head of the hand queue) is a topology input: its links open or close as the queue changes.
+      this.#provider.refreshTopology();
+      this.emit('hands', [change.hands]);
+    }
   }
 }

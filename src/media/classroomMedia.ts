@@ -2,7 +2,7 @@ import { ObservableV2 } from 'lib0/observable';
 import type { ClassNetwork, MediaConnection } from '../provider/network.js';
 import type { PeerInfo } from '../topology/index.js';
 import { BitrateController, FixedUplink, checkBitrate, type UplinkEstimator } from './bitrate.js';
-import { LocalCapture, type MediaDevicesLike } from './capture.js';
+import { LocalCapture, type LocalTrack, type MediaDevicesLike } from './capture.js';
 import { MeasuredUplink } from './measuredUplink.js';
 import { SenderTable } from './senders.js';
 import { shouldSendMedia, type SendRule } from './sendPolicy.js';
@@ -25,6 +25,8 @@ export interface ClassroomMediaEvents {
   quality: (event: QualityEvent) => void;
   /** The local screen share started (its stream id) or stopped (null); announce it so receivers can tell it from the camera. */
   'screen-stream': (event: { streamId: string | null }) => void;
+  /** The local tracks changed (a source turned on or off, or a device switch); read them with `localTracks()`. */
+  'local-tracks': () => void;
 }
 
 /** Options of {@link ClassroomMedia}. */
@@ -53,6 +55,11 @@ export interface ClassroomMediaOptions {
   minVideoBitrate?: number;
   /** Who sends to whom; default {@link shouldSendMedia} (classroom rule). `meshSendRule` gives a full media mesh. */
   sendRule?: SendRule;
+  /**
+   * Whether this peer's local tracks go on its peer connections at all (read on every re-evaluation). Lecture mode
+   * answers false once this peer's media travels through the SFU instead. Default: always.
+   */
+  sendsPeerToPeer?(): boolean;
 }
 
 /**
@@ -83,8 +90,8 @@ export class ClassroomMedia extends ObservableV2<ClassroomMediaEvents> {
       ...(options.minVideoBitrate !== undefined ? { floor: options.minVideoBitrate } : {}),
     });
     this.capture = new LocalCapture(options.mediaDevices);
-    this.capture.on('tracks', () => this.reevaluate());
-    this.capture.on('replaced', (previous, next) => this.senders.replace(previous, next));
+    this.capture.on('tracks', () => { this.reevaluate(); this.emit('local-tracks', []); });
+    this.capture.on('replaced', (previous, next) => { this.senders.replace(previous, next); this.emit('local-tracks', []); });
     this.capture.on('screen-stream', (streamId) => this.emit('screen-stream', [{ streamId }]));
     this.subscriptions = new Subscriptions(options.screenStreamOf);
     this.subscriptions.on('track-subscribed', (e) => this.emit('track-subscribed', [e]));
@@ -101,8 +108,21 @@ export class ClassroomMedia extends ObservableV2<ClassroomMediaEvents> {
   /** The local screen-share stream, or null. */
   get localScreenStream(): MediaStream | null { return this.capture.screenStream; }
 
-  /** Remote camera/microphone streams by peer id. */
+  /** Remote camera/microphone streams by peer id (in lecture mode, the SFU's stream of a peer first). */
   remoteStreams(): Map<string, MediaStream> { return this.subscriptions.remoteStreams(); }
+
+  /** Every live local track with its stream (camera and microphone share one; the screen share has its own). */
+  localTracks(): LocalTrack[] { return this.capture.localTracks(); }
+
+  /** The local screen-share stream id, or null. */
+  get screenStreamId(): string | null { return this.capture.screenStream?.id ?? null; }
+
+  /**
+   * Reports a remote track that arrived outside the class's peer connections (lecture mode: from the SFU) as
+   * `peerId`'s, through the same `track-subscribed` / `track-unsubscribed` events. Call the returned function when
+   * the track stops arriving.
+   */
+  addRemoteTrack(event: TrackSubscribedEvent): () => void { return this.subscriptions.addExternal(event); }
 
   /** Last connection quality measured per peer. */
   qualityOf(peerId: string): ConnectionQuality | undefined { return this.quality.qualityOf(peerId); }
@@ -152,7 +172,7 @@ export class ClassroomMedia extends ObservableV2<ClassroomMediaEvents> {
     const stage = this.options.getStage();
     const self = network.selfInfo;
     const known = new Map(network.knownPeers().map((p) => [p.peerId, p]));
-    const local = this.capture.localTracks();
+    const local = this.options.sendsPeerToPeer?.() === false ? [] : this.capture.localTracks();
     for (const [peerId, connection] of network.mediaConnections()) {
       if (connection.closed) continue;
       this.watch(connection);

@@ -54,10 +54,17 @@ export class Subscriptions extends ObservableV2<SubscriptionEvents> {
     super();
   }
 
-  /** Remote camera/microphone streams by peer id (screen shares are reported through events only). */
+  /** Remote camera/microphone streams by peer id (screen shares are reported through events only); SFU streams first. */
   remoteStreams(): Map<string, MediaStream> {
     const out = new Map<string, MediaStream>();
-    for (const [peerId, remote] of this.remotes) if (remote.stream !== null && remote.tracks.size > 0) out.set(peerId, remote.stream);
+    for (const [key, remote] of this.remotes) {
+      if (remote.stream === null || remote.tracks.size === 0 || key.startsWith('external:')) continue;
+      out.set(key, remote.stream);
+    }
+    // A peer's media through the SFU wins over a peer-to-peer stream still fading out (or fading in) during a switch.
+    for (const [key, remote] of this.remotes) {
+      if (remote.stream !== null && remote.tracks.size > 0 && key.startsWith('external:')) out.set(key.slice('external:'.length), remote.stream);
+    }
     return out;
   }
 
@@ -94,6 +101,36 @@ export class Subscriptions extends ObservableV2<SubscriptionEvents> {
       this.unwatch(connection);
     });
     this.watched.set(connection, () => { offTrack(); offClosed(); });
+  }
+
+  /**
+   * Reports a track that arrives some other way than the class's peer connections (the SFU, in lecture mode) as
+   * `peerId`'s. It counts in {@link remoteStreams} (ahead of a peer-to-peer stream of the same peer) until it ends or
+   * the returned function is called, which reports it unsubscribed (once).
+   */
+  addExternal(event: TrackSubscribedEvent): () => void {
+    const { peerId, track, stream, kind } = event;
+    if (this.destroyed) return () => {};
+    let live = true;
+    const key = `external:${peerId}`;
+    if (kind !== 'screen') {
+      const remote = this.remotes.get(key) ?? { stream: null, tracks: new Set() };
+      remote.stream = stream;
+      remote.tracks.add(track);
+      this.remotes.set(key, remote);
+    }
+    const gone = (): void => {
+      if (!live) return;
+      live = false;
+      track.removeEventListener('ended', gone);
+      const remote = this.remotes.get(key);
+      remote?.tracks.delete(track);
+      if (remote !== undefined && remote.tracks.size === 0) this.remotes.delete(key);
+      if (!this.destroyed) this.emit('track-unsubscribed', [{ peerId, track }]);
+    };
+    track.addEventListener('ended', gone);
+    this.emit('track-subscribed', [event]);
+    return gone;
   }
 
   /** Stops reporting; tracks still arriving are not reported as unsubscribed (the owner is going away). */

@@ -18,6 +18,20 @@ export interface Presence {
   hand: number | null;
   /** Stream id of the screen share, so receivers tell it from the camera. */
   screen: string | null;
+  /** What this peer publishes at the class's SFU (lecture mode), or null: receivers subscribe to these feeds. */
+  sfu: SfuPresence | null;
+}
+
+/** A peer's media at the SFU (PROTOCOL.md §4 "Lecture mode"). The teacher's presence having one is what makes a lecture. */
+export interface SfuPresence {
+  /** The SFU's WebSocket URL (ws:// or wss://). */
+  url: string;
+  /** The VideoRoom room id (derived from the class id, so receivers check it). */
+  room: number;
+  /** Feed id of the camera + microphone. */
+  feed: number;
+  /** Feed id of the screen share, or null. */
+  screenFeed: number | null;
 }
 
 const MAX_ID = 200;
@@ -36,5 +50,20 @@ export function decodePresence(state: unknown): Presence | null {
     role: r.role === 'teacher' ? 'teacher' : 'student',
     hand: typeof r.hand === 'number' && Number.isFinite(r.hand) ? r.hand : null,
     screen: typeof r.screen === 'string' && r.screen.length <= MAX_ID ? r.screen : null,
+    sfu: decodeSfuPresence(r.sfu),
   };
+}
+
+const MAX_URL = 500;
+const isFeedId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+
+/** Reads an {@link SfuPresence}; null when absent or malformed (bad URL scheme, ids that are not positive safe integers). */
+export function decodeSfuPresence(value: unknown): SfuPresence | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const r = value as Record<string, unknown>;
+  if (typeof r.url !== 'string' || r.url.length > MAX_URL || !/^wss?:\/\//.test(r.url)) return null;
+  if (!isFeedId(r.room) || !isFeedId(r.feed)) return null;
+  const screenFeed = r.screenFeed === null || r.screenFeed === undefined ? null : r.screenFeed;
+  if (screenFeed !== null && !isFeedId(screenFeed)) return null;
+  return { url: r.url, room: r.room, feed: r.feed, screenFeed };
 }
