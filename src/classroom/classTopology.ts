@@ -9,6 +9,11 @@ export interface ClassTopologyOptions {
   mode: 'classroom' | 'mesh';
   /** The staged peer (signed control state). */
   getStage(): string | null;
+  /**
+   * The standby student (head of the hand queue, see `standbyOf` in participants.ts), linked to every student like
+   * the staged one but data-only, so staging it is only a renegotiation. Default: none.
+   */
+  getStandby?(): string | null;
   /** Peers nobody connects to: removed students and teachers who left. */
   getExcluded(): Set<string>;
   /** When this peer joined (ms); default now. */
@@ -16,7 +21,7 @@ export interface ClassTopologyOptions {
 }
 
 /**
- * The class's topology: the classroom star plus the stage (or a mesh in `'mesh'` mode), without excluded peers.
+ * The class's topology: the classroom star plus the stage and the standby (or a mesh in `'mesh'` mode), without excluded peers.
  *
  * Announcements arrive one by one: a student that heard of other students before the teacher would open
  * fallback-mesh links only to close them a moment later (which also crashed @roamhq/wrtc mid-negotiation). So
@@ -25,7 +30,10 @@ export interface ClassTopologyOptions {
  */
 export function createClassTopology(options: ClassTopologyOptions): Topology {
   const joinedAt = options.joinedAt ?? Date.now();
-  const classroom = classroomTopology({ getStage: options.getStage, teacherKey: options.teacherKey });
+  const getStandby = options.getStandby;
+  const classroom = classroomTopology({
+    getStage: options.getStage, teacherKey: options.teacherKey, ...(getStandby !== undefined ? { getStandby: () => getStandby() } : {}),
+  });
   const settled: Topology = {
     name: classroom.name,
     neighbours: (self, known) => {

@@ -50,6 +50,25 @@ export function handQueue(participants: readonly Participant[]): string[] {
     .map((p) => p.peerId);
 }
 
+/**
+ * The standby student: the one the teacher is most likely to stage next, i.e. the head of the hand queue (earliest
+ * raised hand) skipping the student already on stage, or null. `participants` must come from {@link listParticipants}
+ * (removed and non-admitted students are already left out; the teacher never counts, see {@link handQueue}).
+ *
+ * The class topology links the standby to every student like the staged one, data-only (the send rule keeps its
+ * media off until it is staged), so `setStage(standby)` only adds tracks to links that are up. Every peer computes it
+ * from the same presence (awareness converges), so both ends of each standby link want it.
+ *
+ * Trust: the hand timestamp is the student's own claim, so a modified client can claim an early hand and become
+ * standby. All that gets it is the data links it would get when staged — links every student already accepts from the
+ * staged student — and no media (the send rule ignores the standby). It is bounded: there is exactly one standby at a
+ * time, so no number of lying clients widens the graph beyond star + stage + one. The teacher still decides who is
+ * staged (signed control); a student who jumps the queue this way is visible in the hand queue every peer shows.
+ */
+export function standbyOf(participants: readonly Participant[], stage: string | null): string | null {
+  return handQueue(participants).find((id) => id !== stage) ?? null;
+}
+
 /** What changed since the previous list, for the Classroom's events. */
 export interface ParticipantsChange {
   /** The list, when anything in it changed. */

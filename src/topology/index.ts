@@ -50,6 +50,14 @@ export interface ClassroomTopologyOptions {
   /** The peer id currently on stage (from the signed control state), or null. Read on every evaluation. */
   getStage(): string | null;
   /**
+   * The standby student, or null: the one the teacher is most likely to stage next (the class computes it as the
+   * head of the hand queue, see `standbyOf`). It is linked exactly like the staged student (to every student), but
+   * data-only: who sends media is the send rule's business, and that one keeps a standby silent until staged. So
+   * going on stage is a renegotiation of links that are already up instead of N new connections. Read on every
+   * evaluation; every peer must derive it from the same inputs (presence) so both ends of a link want it.
+   */
+  getStandby?(): string | null;
+  /**
    * The class's teacher public key. When set, a peer counts as the teacher only if it announces
    * `role: 'teacher'` and this key. The topology only compares claims; proving possession of the key
    * (a signed challenge on connect) belongs to the transport/classroom layer.
@@ -68,6 +76,7 @@ export function isTeacher(peer: PeerInfo, teacherKey?: string): boolean {
  *
  * - every student ↔ every teacher (a class normally has one; several teachers also connect to each other);
  * - the staged student ↔ every student;
+ * - the standby student (see `getStandby`; at most one) ↔ every student, data only until it is staged;
  * - no other student–student links.
  *
  * When no teacher is present (neither `self` nor any known peer), it falls back to a full mesh so students
@@ -77,7 +86,9 @@ export function isTeacher(peer: PeerInfo, teacherKey?: string): boolean {
  * same view), no single student's uplink carries everyone, and no re-election churn when that student leaves.
  * The cost, N(N−1)/2 links, only matters for large rooms, where a teacher is present anyway.
  *
- * A stage id that is not a known student (unknown, or a teacher) is ignored.
+ * A stage or standby id that is not a known student (unknown, or a teacher) is ignored. The standby is the same
+ * rule as the stage, applied to one more peer: the topology stays symmetric when every peer reads the same
+ * stage and standby, and a standby that is also on stage adds nothing.
  */
 export function classroomTopology(options: ClassroomTopologyOptions): Topology {
   const { teacherKey } = options;
@@ -87,14 +98,19 @@ export function classroomTopology(options: ClassroomTopologyOptions): Topology {
       const everyone = [self, ...known.filter((p) => p.peerId !== self.peerId)];
       const teacherPresent = everyone.some((p) => isTeacher(p, teacherKey));
       if (!teacherPresent) return meshTopology.neighbours(self, known);
+      // Students linked to every student: the staged one and the standby (never more than these two).
+      const hubs = new Set<string>();
       const stage = options.getStage();
+      const standby = options.getStandby?.() ?? null;
+      if (stage !== null) hubs.add(stage);
+      if (standby !== null) hubs.add(standby);
       const out = new Set<string>();
       const selfTeacher = isTeacher(self, teacherKey);
       for (const peer of everyone) {
         if (peer.peerId === self.peerId) continue;
         const peerTeacher = isTeacher(peer, teacherKey);
         if (selfTeacher || peerTeacher) out.add(peer.peerId);
-        else if (stage !== null && (peer.peerId === stage || self.peerId === stage)) out.add(peer.peerId);
+        else if (hubs.has(peer.peerId) || hubs.has(self.peerId)) out.add(peer.peerId);
       }
       return out;
     },
