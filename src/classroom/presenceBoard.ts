@@ -11,16 +11,23 @@ export class PresenceBoard {
   readonly #awareness: Awareness;
   readonly #onChange: () => void;
   readonly #onGone: (peerId: string) => void;
+  readonly #originOf: ((clientId: number) => string | undefined) | undefined;
   /** Peer id per awareness client. */
   readonly #clientPeers = new Map<number, string>();
   #own: Presence;
   #closed = false;
 
-  constructor(awareness: Awareness, own: Presence, hooks: { onChange: () => void; onGone: (peerId: string) => void }) {
+  /**
+   * @param hooks.originOf - the peer that sent an awareness client's state (the network's routing origin, verified in
+   *   signed mode). A presence naming another peer id than its sender's is ignored: otherwise a student could add a
+   *   second awareness state speaking as the teacher (its lecture feeds, its hand, its screen stream).
+   */
+  constructor(awareness: Awareness, own: Presence, hooks: { onChange: () => void; onGone: (peerId: string) => void; originOf?: (clientId: number) => string | undefined }) {
     this.#awareness = awareness;
     this.#own = own;
     this.#onChange = hooks.onChange;
     this.#onGone = hooks.onGone;
+    this.#originOf = hooks.originOf;
     awareness.on('change', this.#onAwarenessChange);
     awareness.setLocalStateField(PRESENCE_FIELD, own);
   }
@@ -38,8 +45,8 @@ export class PresenceBoard {
 
   /** The presence of `peerId`, or null. */
   of(peerId: string): Presence | null {
-    for (const state of this.#awareness.getStates().values()) {
-      const p = decodePresence(state);
+    for (const [clientId, state] of this.#awareness.getStates()) {
+      const p = this.#decode(clientId, state);
       if (p?.peerId === peerId) return p;
     }
     return null;
@@ -48,8 +55,8 @@ export class PresenceBoard {
   /** Every peer's presence (this peer's included) by peer id. */
   all(): Map<string, Presence> {
     const out = new Map<string, Presence>();
-    for (const state of this.#awareness.getStates().values()) {
-      const p = decodePresence(state);
+    for (const [clientId, state] of this.#awareness.getStates()) {
+      const p = this.#decode(clientId, state);
       if (p !== null) out.set(p.peerId, p);
     }
     return out;
@@ -64,7 +71,7 @@ export class PresenceBoard {
   readonly #onAwarenessChange = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
     const states = this.#awareness.getStates();
     for (const clientId of [...added, ...updated]) {
-      const peerId = decodePresence(states.get(clientId))?.peerId;
+      const peerId = this.#decode(clientId, states.get(clientId))?.peerId;
       if (peerId === undefined) continue;
       this.#clientPeers.set(clientId, peerId);
     }
@@ -77,6 +84,14 @@ export class PresenceBoard {
     }
     this.#onChange();
   };
+
+  /** A client's presence, or null when malformed or when it names another peer than the one that sent it. */
+  #decode(clientId: number, state: unknown): Presence | null {
+    const p = decodePresence(state);
+    if (p === null || this.#originOf === undefined || clientId === this.#awareness.clientID) return p;
+    const origin = this.#originOf(clientId);
+    return origin === undefined || origin === p.peerId ? p : null;
+  }
 
   /** Whether `peerId` has an awareness state now. */
   present(peerId: string): boolean {

@@ -106,16 +106,23 @@ export class AwarenessSync implements RouterFamily {
     // Signed mode knows the origin for sure: an awareness client belongs to the first origin that announced it, so
     // a peer cannot overwrite (or erase) another's presence. Unsigned origins are claims, so unsigned mode cannot tell.
     if (this.#router.signed && clients.some((c) => this.#ownerOf(c, origin))) throw new DropError(`routed awareness: ${origin} claims another peer's client id`);
+    // Owners first: listeners of the awareness change ask whose state it is (originOf) while it is being applied.
+    const owner = this.#owners.get(origin) ?? { seq, clients: new Set<number>() };
+    owner.seq = Math.max(owner.seq, seq);
+    for (const c of clients) owner.clients.add(c);
+    this.#owners.set(origin, owner);
     try {
       awarenessProtocol.applyAwarenessUpdate(this.awareness, update, this);
     } catch (err) {
       throw new DropError(`routed awareness: failed to apply (${String(err)})`);
     }
-    const owner = this.#owners.get(origin) ?? { seq, clients: new Set<number>() };
-    owner.seq = Math.max(owner.seq, seq);
-    for (const c of clients) owner.clients.add(c);
-    this.#owners.set(origin, owner);
     return 'forward';
+  }
+
+  /** The origin (peer id) that announced awareness client `clientId`, or undefined (our own client, or unknown). */
+  originOf(clientId: number): string | undefined {
+    for (const [origin, { clients }] of this.#owners) if (clients.has(clientId)) return origin;
+    return undefined;
   }
 
   /** Whether client `c` is announced by an origin other than `origin`. */

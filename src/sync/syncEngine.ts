@@ -98,6 +98,14 @@ export class SyncEngine extends ObservableV2<SyncEngineEvents> {
     return this.#docSync.synced;
   }
 
+  /**
+   * The peer that announced awareness client `clientId` (undefined for our own client and unknown ones). In signed
+   * mode that is the verified signer, so a state claiming to speak for another peer can be told apart.
+   */
+  awarenessOrigin(clientId: number): string | undefined {
+    return this.#awarenessSync.originOf(clientId);
+  }
+
   /** True in signed mode. */
   get signed(): boolean {
     return this.#router.signed;
