@@ -1,0 +1,175 @@
+import { TypedEmitter } from './emitter.js';
+import { SfuError, SFU_BAD_REPLY, type JanusSession, type Jsep, type VideoRoomData, type VideoRoomHandle } from './janusClient.js';
+
+/** Options of {@link SfuSubscriber.subscribe}. */
+export interface SfuSubscribeOptions {
+  session: JanusSession;
+  room: number;
+  pin: string;
+  /** Publisher feed ids to receive (every stream each of them publishes). */
+  feeds: number[];
+  /** The private id of this participant's own publisher handle, so Janus counts the subscription as ours. */
+  privateId?: number;
+  rtc?: typeof RTCPeerConnection;
+  iceServers?: RTCIceServer[];
+}
+
+/** One remote stream as the subscriber sees it. */
+export interface SfuTrackEvent {
+  feedId: number;
+  /** Janus's mid on the subscriber PeerConnection. */
+  mid: string;
+  /** What the publisher called the stream ('camera', 'screen', 'microphone'), if it said. */
+  description: string | undefined;
+  track: MediaStreamTrack;
+  stream: MediaStream;
+}
+
+export interface SfuSubscriberEvents {
+  track: (event: SfuTrackEvent) => void;
+  /** The stream stopped: its publisher unpublished or left, we unsubscribed, or the subscription was torn down. */
+  'track-ended': (event: SfuTrackEvent) => void;
+  /** Janus hung up the PeerConnection or the handle died (session destroyed, kicked): nothing more will arrive. */
+  closed: (reason: string) => void;
+}
+
+interface StreamInfo { mid: string; feedId: number; description: string | undefined; active: boolean }
+
+function streamsOf(data: VideoRoomData): StreamInfo[] {
+  const list = Array.isArray(data.streams) ? data.streams as unknown[] : [];
+  return list.flatMap((s) => {
+    if (typeof s !== 'object' || s === null) return [];
+    const { mid, feed_id: feedId, feed_description: description, active } = s as Record<string, unknown>;
+    if (typeof mid !== 'string' || typeof feedId !== 'number') return [];
+    return [{ mid, feedId, description: typeof description === 'string' ? description : undefined, active: active !== false }];
+  });
+}
+
+/**
+ * Receives feeds of a VideoRoom over one RTCPeerConnection (Janus 1.x multistream: Janus offers, we answer).
+ * `update` adds and removes feeds on the same connection; `substream` picks a simulcast layer.
+ */
+export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
+  readonly pc: RTCPeerConnection;
+  readonly #streams = new Map<string, StreamInfo>();
+  readonly #live = new Map<string, SfuTrackEvent>();
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(readonly handle: VideoRoomHandle, opts: SfuSubscribeOptions) {
+    super();
+    const Rtc = opts.rtc ?? globalThis.RTCPeerConnection;
+    this.pc = new Rtc({ iceServers: opts.iceServers ?? [] });
+    this.pc.addEventListener('icecandidate', (e) => { handle.trickle(e.candidate === null ? null : e.candidate.toJSON()).catch(() => undefined); });
+    this.pc.addEventListener('track', (e) => this.#onTrack(e));
+    handle.on('event', (data, jsep) => {
+      if (data.videoroom === 'updated' || data.videoroom === 'attached') this.#applyStreams(streamsOf(data));
+      // Janus re-offers on its own when a watched publisher (un)publishes or leaves.
+      if (jsep?.type === 'offer') this.#enqueue(() => this.#answer(jsep)).catch(() => undefined);
+    });
+    handle.on('hangup', (reason) => this.#end(`hangup: ${reason}`));
+    handle.on('detached', () => this.#end('detached'));
+  }
+
+  /** Joins as a subscriber to `feeds`; resolves once the answer is sent (tracks follow as `track` events). */
+  static async subscribe(opts: SfuSubscribeOptions): Promise<SfuSubscriber> {
+    const handle = await opts.session.attachVideoRoom();
+    try {
+      const sub = new SfuSubscriber(handle, opts);
+      const { data, jsep } = await handle.message({
+        request: 'join', ptype: 'subscriber', room: opts.room, pin: opts.pin, use_msid: false,
+        streams: opts.feeds.map((feed) => ({ feed })), ...(opts.privateId !== undefined ? { private_id: opts.privateId } : {}),
+      });
+      sub.#applyStreams(streamsOf(data));
+      if (jsep?.type !== 'offer') throw new SfuError(SFU_BAD_REPLY, 'subscribe: Janus sent no offer');
+      await sub.#enqueue(() => sub.#answer(jsep));
+      return sub;
+    } catch (err) {
+      await handle.detach().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Feeds currently received, by feed id. */
+  feeds(): number[] {
+    return [...new Set([...this.#streams.values()].filter((s) => s.active).map((s) => s.feedId))];
+  }
+
+  /** Tracks currently live. */
+  tracks(): SfuTrackEvent[] { return [...this.#live.values()]; }
+
+  /** Adds and removes feeds on the same PeerConnection (Janus 1.x `update`, one renegotiation). */
+  async update(change: { subscribe?: number[]; unsubscribe?: number[] }): Promise<void> {
+    const subscribe = (change.subscribe ?? []).map((feed) => ({ feed }));
+    const unsubscribe = (change.unsubscribe ?? []).map((feed) => ({ feed }));
+    if (subscribe.length + unsubscribe.length === 0) return;
+    await this.#enqueue(async () => {
+      const { data, jsep } = await this.handle.message({ request: 'update', ...(subscribe.length ? { subscribe } : {}), ...(unsubscribe.length ? { unsubscribe } : {}) });
+      this.#applyStreams(streamsOf(data));
+      if (jsep?.type === 'offer') await this.#answer(jsep);
+    });
+  }
+
+  /** Chooses the simulcast layer (0 low … 2 high) Janus forwards for the video of `feedId`. */
+  async substream(feedId: number, substream: 0 | 1 | 2): Promise<void> {
+    const streams = [...this.#streams.values()].filter((s) => s.feedId === feedId).map((s) => ({ mid: s.mid, substream }));
+    if (streams.length === 0) throw new Error(`substream: not subscribed to feed ${feedId}`);
+    await this.handle.message({ request: 'configure', streams });
+  }
+
+  /** Leaves: closes the PeerConnection and detaches the handle (the session stays open). */
+  async close(): Promise<void> {
+    this.#end('closed');
+    await this.handle.detach().catch(() => undefined);
+  }
+
+  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #answer(offer: Jsep): Promise<void> {
+    if (this.#closed) return;
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    await this.handle.message({ request: 'start' }, { type: 'answer', sdp: this.pc.localDescription!.sdp });
+  }
+
+  #applyStreams(list: StreamInfo[]): void {
+    // `attached`/`updated` carry the whole list: mids not in it (or inactive) no longer carry their feed.
+    if (list.length === 0) return;
+    const now = new Map(list.map((s) => [s.mid, s]));
+    for (const [mid, live] of this.#live) {
+      const s = now.get(mid);
+      if (s === undefined || !s.active || s.feedId !== live.feedId) this.#endTrack(mid);
+    }
+    this.#streams.clear();
+    for (const s of list) this.#streams.set(s.mid, s);
+  }
+
+  #onTrack(e: RTCTrackEvent): void {
+    const mid = e.transceiver.mid;
+    const info = mid === null ? undefined : this.#streams.get(mid);
+    if (mid === null || info === undefined || !info.active) return;
+    const event: SfuTrackEvent = { feedId: info.feedId, mid, description: info.description, track: e.track, stream: e.streams[0] ?? new MediaStream([e.track]) };
+    this.#live.set(mid, event);
+    this.emit('track', event);
+  }
+
+  #endTrack(mid: string): void {
+    const live = this.#live.get(mid);
+    if (live === undefined) return;
+    this.#live.delete(mid);
+    this.emit('track-ended', live);
+  }
+
+  #end(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const mid of [...this.#live.keys()]) this.#endTrack(mid);
+    this.pc.close();
+    this.emit('closed', reason);
+  }
+}
