@@ -4,6 +4,7 @@ import type { LevelWithSilent } from 'pino';
 import type { IceServerConfig } from '../src/protocol/signaling.js';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.js';
 import { startRelay, type Relay, type RelayOptions } from './relay.js';
+import { validateSfuServers } from './sfuAssignment.js';
 
 const HELP = `peerclass-signal — the peerclass signaling relay (y-webrtc compatible)
 
@@ -18,6 +19,9 @@ Usage: peerclass-signal [options]
   --token-secret SECRET    require an HS256 JWT (topics claim = hashed topics) to subscribe, publish and
                            get TURN credentials (env TOKEN_SECRET)
   --token-public-key FILE  the same with JWTs signed by this key's private half (PEM SPKI or JWK)
+  --sfu URL                Janus SFU (WebSocket transport, ws:// or wss://) for lecture mode (repeatable; env
+                           PEERCLASS_SFU, comma-separated). With several, each class goes to one by a stable
+                           hash of its topic; give every relay process the same list
   --redis URL              share topics with other relays through Redis (env REDIS_URL)
   --cert FILE --key FILE   serve wss/https (e.g. /etc/letsencrypt/live/HOST/fullchain.pem and privkey.pem)
   --static DIR             serve a folder over HTTP (the built classroom app)
@@ -39,6 +43,7 @@ export function parseRelayArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       stun: { type: 'string', multiple: true }, turn: { type: 'string', multiple: true },
       'turn-secret': { type: 'string' }, 'turn-ttl': { type: 'string' },
       'token-secret': { type: 'string' }, 'token-public-key': { type: 'string' },
+      sfu: { type: 'string', multiple: true },
       redis: { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' }, static: { type: 'string' },
       'max-frame': { type: 'string' }, rate: { type: 'string' }, burst: { type: 'string' },
       'max-topics': { type: 'string' }, 'max-subscribers': { type: 'string' },
@@ -65,6 +70,13 @@ export function parseRelayArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   set('messageBurst', int('burst', values.burst, 1));
   set('maxTopicsPerConnection', int('max-topics', values['max-topics'], 1));
   set('maxSubscribersPerTopic', int('max-subscribers', values['max-subscribers'], 1));
+  // Flags win over the environment, as for every other option.
+  const sfuServers = values.sfu ?? (env.PEERCLASS_SFU ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '');
+  try {
+    validateSfuServers(sfuServers);
+  } catch (error) {
+    throw new Error(`--sfu: ${(error as Error).message}`);
+  }
   const tokenSecret = values['token-secret'] ?? env.TOKEN_SECRET;
   const publicKeyFile = values['token-public-key'];
   const options: RelayOptions = {
@@ -74,6 +86,7 @@ export function parseRelayArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     turnSecret: values['turn-secret'] ?? env.TURN_SECRET,
     turnTtlSeconds: int('turn-ttl', values['turn-ttl'], 60),
     redisUrl: values.redis ?? env.REDIS_URL,
+    sfuServers,
     staticDir: values.static,
     limits,
     logLevel: (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as LevelWithSilent,

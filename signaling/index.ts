@@ -4,3 +4,4 @@ export { turnCredentials, iceServersFor, type IceServerOptions } from './iceServ
 export type { TokenOptions } from './auth.js';
 export { mintRelayToken, relayTopic, type MintRelayTokenOptions } from './tokens.js';
 export { parseClientMessage } from './validate.js';
+export { assignSfu, sfuScore, validateSfuServers, MAX_SFU_URL_LENGTH } from './sfuAssignment.js';

@@ -13,6 +13,8 @@ import { encodeTextFrame, sendPrebuiltFrame } from './frames.js';
 import { DEFAULT_LIMITS, TokenBucket, type RelayLimits } from './limits.js';
 import { RelayMetrics } from './metrics.js';
 import { RedisBridge } from './redisBridge.js';
+import { assignSfu, validateSfuServers } from './sfuAssignment.js';
+import { answerSfuRequest } from './sfuEndpoint.js';
 import { serveStatic } from './staticFiles.js';
 import { TopicRegistry } from './topics.js';
 import { parseClientMessage } from './validate.js';
@@ -36,6 +38,15 @@ export interface RelayOptions {
    * `Authorization: Bearer <token>`.
    */
   token?: TokenOptions;
+  /**
+   * SFU (Janus WebSocket transport) URLs, ws:// or wss://, for lecture mode. Each class (topic) is assigned one of
+   * them by rendezvous hashing of (topic, URL) with SHA-256 (`assignSfu`), so every relay process given the same list
+   * picks the same server for a class and removing a server moves only its classes. A connection gets
+   * `{"type":"sfu","topic","url"}` once per topic it subscribes to (with tokens required, only to topics a valid token
+   * opens), and `GET /sfu?topic=T` answers `{ url }` (with tokens required, only with `Authorization: Bearer <token>`
+   * opening T). `startRelay` rejects a malformed list with an error naming the URL.
+   */
+  sfuServers?: string[];
   /** Share topics with other relay processes through this Redis (`redis://host:port`). */
   redisUrl?: string;
   /** TLS: PEM certificate and key file paths (e.g. Let's Encrypt's fullchain.pem and privkey.pem). */
@@ -57,7 +68,7 @@ export interface Relay {
   readonly port: number;
   /** ws:// or wss:// URL of the relay. */
   readonly url: string;
-  /** http:// or https:// URL of the relay's HTTP endpoints (/healthz, /metrics, /ice-servers, static files). */
+  /** http:// or https:// URL of the relay's HTTP endpoints (/healthz, /metrics, /ice-servers, /sfu, static files). */
   readonly httpUrl: string;
   readonly metrics: RelayMetrics;
   /** Number of topics with local subscribers (for tests and health). */
@@ -94,6 +105,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const log: Logger = pino({ name: 'peerclass-relay', level: options.logLevel ?? 'info' });
   const metrics = new RelayMetrics(options.processMetrics ?? true);
   const verifier = options.token !== undefined ? new TokenVerifier(options.token) : null;
+  const sfuServers = validateSfuServers(options.sfuServers ?? []);
   const iceOptions = { iceServers: options.iceServers ?? [], turnSecret: options.turnSecret, turnTtlSeconds: options.turnTtlSeconds ?? 86_400 };
 
   let bridge: RedisBridge | null = null;
@@ -141,6 +153,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         if (result.ok) reply(200, { iceServers: iceServersFor(iceOptions) });
         else reply(401, { error: 'unauthorized', message: bearer === undefined ? 'send Authorization: Bearer <access token>' : result.message }, { 'www-authenticate': 'Bearer' });
       });
+    } else if (path === '/sfu') {
+      answerSfuRequest(req, res, { servers: sfuServers, verifier, maxTopicLength: limits.maxTopicLength });
     } else if (options.staticDir !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
       serveStatic(options.staticDir, req, res).catch((error: unknown) => {
         log.error({ err: error }, 'static file error');
@@ -188,8 +202,14 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         refuse(client, 'topic-full', `topic has ${limits.maxSubscribersPerTopic} subscribers already`, topic);
         continue;
       }
-      registry.subscribe(client, topic);
+      // The SFU address goes with a new subscription, so it is gated exactly like the subscription itself.
+      if (registry.subscribe(client, topic)) sendSfu(client, topic);
     }
+  };
+
+  const sendSfu = (client: Client, topic: string): void => {
+    const url = assignSfu(topic, sfuServers);
+    if (url !== null) sendJson(client, { type: 'sfu', topic, url });
   };
 
   const onMessage = (client: Client, data: RawData, isBinary: boolean): void => {
@@ -341,7 +361,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const port = (server.address() as AddressInfo).port;
   const secure = options.tls !== undefined;
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  log.info({ host, port, redis: options.redisUrl !== undefined, tokens: verifier !== null, staticDir: options.staticDir }, 'relay listening');
+  log.info({ host, port, redis: options.redisUrl !== undefined, tokens: verifier !== null, staticDir: options.staticDir, sfuServers: sfuServers.length }, 'relay listening');
 
   let closing: Promise<void> | null = null;
   return {
