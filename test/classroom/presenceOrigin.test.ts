@@ -7,7 +7,7 @@ beforeEach(() => { vi.useFakeTimers(FAKED_TIMERS); });
 let cluster: SignedCluster | null = null;
 afterEach(() => { cluster?.destroy(); cluster = null; vi.useRealTimers(); });
 
-const presence = (peerId: string, name: string) => ({ peerId, name, role: 'student', hand: null, screen: null, sfu: null });
+const presence = (peerId: string, name: string) => ({ peerId, name, role: 'student' as const, hand: null, screen: null, sfu: null });
 
 describe('presence speaks only for its sender', () => {
   it('a state naming another peer (e.g. the teacher, to announce forged lecture feeds) is ignored; honest ones count', async () => {
