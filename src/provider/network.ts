@@ -96,6 +96,11 @@ export interface ClassNetworkEvents {
    * per neighbour and reason: the neighbour is the offender, honest peers forward only what verified.
    */
   'auth-failure': (failure: AuthFailure) => void;
+  /**
+   * The SFU (Janus WebSocket URL, ws:// or wss://) the relay assigned to this room for lecture mode became known or
+   * changed; {@link ClassNetwork.sfuUrl} returns it from now on.
+   */
+  sfu: (url: string) => void;
 }
 
 /** A room's network as features above the provider see it. */
@@ -120,6 +125,12 @@ export interface ClassNetwork {
   mediaConnections(): ReadonlyMap<string, MediaConnection>;
   /** Re-evaluates which peers to connect to; call when the topology's inputs change (e.g. the stage). */
   refreshTopology(): void;
+  /**
+   * The SFU (Janus WebSocket URL) the signaling relay assigned to this room for lecture mode, or null while no relay
+   * named one (relays started without `--sfu` never do). With several relays, the first relay in the `signaling`
+   * list that answered decides; relays given the same SFU list all give the same answer.
+   */
+  sfuUrl(): string | null;
   on<E extends keyof ClassNetworkEvents>(name: E, handler: ClassNetworkEvents[E]): void;
   off<E extends keyof ClassNetworkEvents>(name: E, handler: ClassNetworkEvents[E]): void;
 }

@@ -56,6 +56,8 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
   private readonly announceGeneration = new Map<string, number>();
   private readonly connectionsByPeer = new Map<string, PeerConnection>();
   private readonly relayIceServers = new Map<SignalingClient, IceServerConfig[]>();
+  /** Each relay's latest `sfu` answer for our topic. */ private readonly relaySfuUrls = new Map<SignalingClient, string>();
+  private currentSfuUrl: string | null = null;
   private readonly reconnectTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly forgetTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Peers whose connection sent a signal while no relay was connected (the signal is gone; the relay does not queue). */
@@ -98,6 +100,11 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
   /** True when every direct neighbour finished its initial sync. */
   get synced(): boolean { return this.#engine.synced; }
 
+  /** The peer that announced awareness client `clientId` (this peer for its own client; undefined when unknown). */
+  awarenessOrigin(clientId: number): string | undefined {
+    return clientId === this.#engine.awareness.clientID ? this.peerId : this.#engine.awarenessOrigin(clientId);
+  }
+
   /** True while at least one relay connection is open. */
   get connected(): boolean { return this.signalingClients.some((c) => c.status === 'connected'); }
 
@@ -134,6 +141,9 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
   /** What this peer announces about itself. */
   get selfInfo(): PeerInfo { return this.self; }
 
+  /** The SFU (Janus WebSocket URL) the relay assigned to this room, or null (see {@link ClassNetwork.sfuUrl}); `sfu` events tell of changes. */
+  sfuUrl(): string | null { return this.currentSfuUrl; }
+
   /** Connects to the relay(s). Called by the constructor unless `connect: false`. */
   connect(): void {
     if (this.signalingClients.length > 0 || this.destroyed) return;
@@ -151,6 +161,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
       client.on('announce', (peerId, info, broadcast) => this.onAnnounce(peerId, info, broadcast));
       client.on('signal', (from, data) => this.onSignal(from, data));
       client.on('ice-servers', (servers) => this.relayIceServers.set(client, servers));
+      client.on('sfu', ({ url }) => { this.relaySfuUrls.set(client, url); this.updateSfuUrl(); });
       client.on('error', (error) => this.emit('error', [error]));
       this.signalingClients.push(client);
       client.connect();
@@ -243,6 +254,15 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
     if (this.destroyed) return;
     if (admit !== undefined) for (const [peerId, connection] of [...this.connectionsByPeer]) if (!admit(peerId)) connection.close();
     this.refreshTopology();
+  }
+
+  /** Takes the first relay's SFU answer (in `signaling` order) and emits `sfu` when it became known or changed. */
+  private updateSfuUrl(): void {
+    if (this.destroyed) return;
+    const url = this.signalingClients.map((c) => this.relaySfuUrls.get(c)).find((u) => u !== undefined);
+    if (url === undefined || url === this.currentSfuUrl) return;
+    this.currentSfuUrl = url;
+    this.emit('sfu', [url]);
   }
 
   private aggregateStatus(): SignalingStatus {

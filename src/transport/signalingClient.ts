@@ -6,6 +6,7 @@ import { TransportError } from './errors.js';
 import { RelayTokens, type RelayToken } from './relayTokens.js';
 import { DefaultReconnectPolicy, RelaySocket, type ReconnectPolicy, type RelaySocketStatus, type WebSocketConstructorLike } from './relaySocket.js';
 import { deriveRoomKey, openBytes, sealBytes, topicForRoom } from './signalingCrypto.js';
+import { tappedWebSocket } from './tappedWebSocket.js';
 
 // Kept importable from here: the provider and older code import them from this module.
 export type { WebSocketConstructorLike, WebSocketLike, ReconnectPolicy, ReconnectContext } from './relaySocket.js';
@@ -42,7 +43,39 @@ export interface SignalingClientEvents {
   signal: (from: string, data: unknown) => void;
   /** The relay's STUN/TURN servers. */
   'ice-servers': (servers: IceServerConfig[]) => void;
+  /**
+   * The relay named the SFU (Janus ws:// or wss:// URL) serving this room's topic in lecture mode: once per
+   * subscription, so again after each reconnect ({@link SignalingClient.sfuUrl} keeps the latest). Frames for another
+   * topic, or whose URL is not ws:// or wss:// or longer than {@link MAX_SFU_URL_CHARS}, are ignored.
+   */
+  sfu: (event: SfuAssignment) => void;
   error: (error: SignalingError) => void;
+}
+
+/** The relay's `sfu` message as the client accepted it (PROTOCOL.md §1.1). */
+export interface SfuAssignment {
+  /** The room's relay topic (the hash of the room id). */ topic: string;
+  /** The SFU's WebSocket URL (ws:// or wss://). */ url: string;
+}
+
+/** Longest SFU URL a client accepts from a relay (characters); longer frames than 4× this are not read as `sfu`. */
+export const MAX_SFU_URL_CHARS = 2048;
+
+/**
+ * Reads a relay text frame as an `sfu` message `{"type":"sfu","topic","url"}`, or null when it is not one or is
+ * malformed: the topic must be a string, the URL a parseable ws:// or wss:// URL of at most {@link MAX_SFU_URL_CHARS}
+ * characters. Never throws.
+ */
+export function readSfuFrame(text: string): SfuAssignment | null {
+  if (text.length > 4 * MAX_SFU_URL_CHARS || !text.includes('"sfu"')) return null;
+  let value: unknown;
+  try { value = JSON.parse(text); } catch { return null; }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const { type, topic, url } = value as Record<string, unknown>;
+  if (type !== 'sfu' || typeof topic !== 'string' || typeof url !== 'string' || url.length > MAX_SFU_URL_CHARS) return null;
+  let protocol: string;
+  try { protocol = new URL(url).protocol; } catch { return null; }
+  return protocol === 'ws:' || protocol === 'wss:' ? { topic, url } : null;
 }
 
 /** Options for {@link SignalingClient}. */
@@ -91,6 +124,7 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
   private currentStatus: SignalingStatus = 'disconnected';
   private destroyed = false;
   private readonly wrongSecretSenders = new Set<string>();
+  private lastSfuUrl: string | null = null;
   /** Sealing is async: sends go through this chain so they leave in call order. */
   private sendChain: Promise<void> = Promise.resolve();
   /** Opening is async: received messages go through this chain so they are handled in arrival order. */
@@ -110,7 +144,9 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
       url: options.url,
       reconnectPolicy: options.reconnectPolicy ?? new DefaultReconnectPolicy(options.reconnect),
     };
-    if (options.WebSocket !== undefined) socketOptions.WebSocket = options.WebSocket;
+    const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
+    // Without an implementation the relay socket throws its own `no-websocket` error.
+    if (WebSocketImpl !== undefined) socketOptions.WebSocket = tappedWebSocket(WebSocketImpl, (text) => this.onRelayFrame(text));
     if (options.pingIntervalMs !== undefined) socketOptions.pingIntervalMs = options.pingIntervalMs;
     if (options.probeTimeoutMs !== undefined) socketOptions.probeTimeoutMs = options.probeTimeoutMs;
     this.socket = new RelaySocket(socketOptions);
@@ -134,6 +170,9 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
   get url(): string {
     return this.socket.url;
   }
+
+  /** The SFU (Janus WebSocket URL) of the relay's latest `sfu` message for this room; null until one came (never from relays without `--sfu`). */
+  get sfuUrl(): string | null { return this.lastSfuUrl; }
 
   /** The relay topic (hash of the room id). */
   topic(): Promise<string> {
@@ -250,6 +289,19 @@ export class SignalingClient extends ObservableV2<SignalingClientEvents> {
       default:
         return;
     }
+  }
+
+  /** A raw relay frame (see `tappedWebSocket`): accepts an `sfu` message for our own topic. */
+  private onRelayFrame(text: string): void {
+    const sfu = readSfuFrame(text);
+    if (sfu === null || this.destroyed) return;
+    // In the receive chain, so it is judged after the messages that came before it.
+    this.receiveChain = this.receiveChain.then(async () => {
+      const { topic } = await this.secrets;
+      if (this.destroyed || sfu.topic !== topic) return;
+      this.lastSfuUrl = sfu.url;
+      this.emit('sfu', [{ topic: sfu.topic, url: sfu.url }]);
+    }).catch(() => {});
   }
 
   private async handlePublish(key: CryptoKey, data: unknown): Promise<void> {
