@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { freePort, spawnTracked, type TrackedProcess } from './processes.js';
@@ -9,6 +9,8 @@ export interface JanusServer {
   /** `ws://127.0.0.1:PORT` — the Janus API over WebSocket (subprotocol `janus-protocol`). */
   readonly url: string;
   readonly pid: number;
+  /** The only address Janus offers ICE candidates on (see {@link iceAddress}). */
+  readonly iceAddress: string;
   readonly process: TrackedProcess;
   /** Everything Janus logged so far (for failure messages). */
   log(): string;
@@ -34,7 +36,7 @@ const OTHER_TRANSPORTS = ['http', 'mqtt', 'nanomsg', 'pfunix', 'rabbitmq'];
 const libs = (names: string[]) => names.map((n) => `libjanus_${n}.so`).join(',');
 
 /** The config files for one loopback Janus (exported so a bench or a doc can show what runs). */
-export function janusConfig(dir: string, wsPort: number, rtpRange: string, options: StartJanusOptions = {}): Record<string, string> {
+export function janusConfig(dir: string, wsPort: number, rtpRange: string, iceAddress: string, options: StartJanusOptions = {}): Record<string, string> {
   return {
     'janus.jcfg': `general: {
   configs_folder = "${dir}"
@@ -45,8 +47,7 @@ export function janusConfig(dir: string, wsPort: number, rtpRange: string, optio
   debug_level = ${options.debugLevel ?? 4}
   session_timeout = ${options.sessionTimeoutSeconds ?? 60}
   server_name = "peerclass-test"
-  # The address Janus puts in its SDP (it would pick the first non-loopback one otherwise).
-  interface = "127.0.0.1"
+  interface = "${iceAddress}"
 }
 certificates: {
 }
@@ -55,8 +56,8 @@ media: {
 }
 nat: {
   nice_debug = false
-  # Loopback only: candidates on 127.0.0.1, nothing else gathered, no STUN.
-  ice_enforce_list = "127.0.0.1"
+  # One host candidate on this machine's own address (see iceAddress()); no STUN, no IPv6.
+  ice_enforce_list = "${iceAddress}"
 }
 plugins: {
   disable = "${libs(OTHER_PLUGINS)}"
@@ -90,6 +91,22 @@ admin: {
   };
 }
 
+/**
+ * The address Janus gathers its ICE candidate on. Not 127.0.0.1: Janus 1.1.2 skips loopback interfaces when it
+ * enumerates addresses (ice.c checks IFF_LOOPBACK), so `ice_enforce_list = "127.0.0.1"` matches nothing and libnice
+ * then gathers on every other address, IPv6 included (seen here: 192.0.2.2, fd00::2, fe80::…). We enforce the
+ * machine's first non-internal IPv4 address instead: packets to one's own address never leave the host (the kernel
+ * delivers them over lo), and Chromium pairs its candidate on the same address with it. JANUS_ICE_ADDRESS overrides.
+ */
+export function iceAddress(): string {
+  const fromEnv = process.env.JANUS_ICE_ADDRESS;
+  if (fromEnv) return fromEnv;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  throw new Error('Janus needs a non-loopback IPv4 address for ICE (it never gathers on loopback); none found — set JANUS_ICE_ADDRESS');
+}
+
 /** Resolves when a WebSocket upgrade with subprotocol janus-protocol on 127.0.0.1:port gets a 101. */
 async function answersWebSocket(port: number): Promise<boolean> {
   return await new Promise((resolve) => {
@@ -110,15 +127,16 @@ async function answersWebSocket(port: number): Promise<boolean> {
 }
 
 /**
- * Starts Janus (VideoRoom + WebSocket transport only) on loopback with a config folder written into a fresh temp
+ * Starts Janus (VideoRoom + WebSocket transport only; the API on 127.0.0.1, media on {@link iceAddress}) with a config folder written into a fresh temp
  * folder, waits until its WebSocket API answers, and tracks it by PID so it dies with the test process at the latest.
  */
 export async function startJanus(options: StartJanusOptions = {}): Promise<JanusServer> {
+  const address = iceAddress();
   const dir = mkdtempSync(join(tmpdir(), 'peerclass-janus-'));
   const wsPort = await freePort();
   // A random 500-port window per server so parallel Janus instances (two test workers, a bench) rarely compete.
   const low = 20_000 + 500 * Math.floor(Math.random() * 40);
-  for (const [name, text] of Object.entries(janusConfig(dir, wsPort, `${low}-${low + 499}`, options))) writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(janusConfig(dir, wsPort, `${low}-${low + 499}`, address, options))) writeFileSync(join(dir, name), text);
   // -F/-C: our folder and file; -o: no colour codes in the captured log; stdout logging stays on (captured).
   const proc = spawnTracked(JANUS, ['-F', dir, '-C', join(dir, 'janus.jcfg'), '-o']);
   const cleanup = async () => { await proc.stop(); rmSync(dir, { recursive: true, force: true }); };
@@ -137,5 +155,5 @@ export async function startJanus(options: StartJanusOptions = {}): Promise<Janus
     await cleanup();
     throw new Error(`${(err as Error).message}\n--- janus log (config ${dir}) ---\n${log.slice(-4000)}`);
   }
-  return { url: `ws://127.0.0.1:${wsPort}`, pid: proc.pid, process: proc, log: proc.output, stop: cleanup };
+  return { url: `ws://127.0.0.1:${wsPort}`, pid: proc.pid, iceAddress: address, process: proc, log: proc.output, stop: cleanup };
 }

@@ -8,6 +8,8 @@ export interface SfuPublishOptions {
   /** The feed id others subscribe to (unique in the room; Janus answers 436 if taken). */
   feedId: number;
   display: string;
+  /** A join token, for rooms created with `allowed` tokens. */
+  token?: string;
   /**
    * Tracks to send, in slot order: the first video track is the camera (simulcast when asked), a second video track
    * the screen; audio tracks are the microphone. Pass none to join as a participant that only watches.
@@ -52,7 +54,8 @@ export class SfuPublisher {
   static async publish(options: SfuPublishOptions): Promise<SfuPublisher> {
     const handle = await options.session.attachVideoRoom();
     try {
-      const { data } = await handle.message({ request: 'join', ptype: 'publisher', room: options.room, pin: options.pin, id: options.feedId, display: options.display });
+      const { data } = await handle.message({ request: 'join', ptype: 'publisher', room: options.room, pin: options.pin, id: options.feedId, display: options.display,
+        ...(options.token !== undefined ? { token: options.token } : {}) });
       const publisher = new SfuPublisher(handle, data, options);
       if (options.tracks.length > 0) await publisher.setTracks(options.tracks);
       return publisher;

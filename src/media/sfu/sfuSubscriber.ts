@@ -6,12 +6,16 @@ export interface SfuSubscribeOptions {
   session: JanusSession;
   room: number;
   pin: string;
+  /** A join token, for rooms created with `allowed` tokens. */
+  token?: string;
   /** Publisher feed ids to receive (every stream each of them publishes). */
   feeds: number[];
   /** The private id of this participant's own publisher handle, so Janus counts the subscription as ours. */
   privateId?: number;
   rtc?: typeof RTCPeerConnection;
   iceServers?: RTCIceServer[];
+  /** Listeners registered before the join, so no `track` of the first negotiation is missed. */
+  on?: Partial<SfuSubscriberEvents>;
 }
 
 /** One remote stream as the subscriber sees it. */
@@ -35,12 +39,15 @@ export interface SfuSubscriberEvents {
 
 interface StreamInfo { mid: string; feedId: number; description: string | undefined; active: boolean }
 
-function streamsOf(data: VideoRoomData): StreamInfo[] {
-  const list = Array.isArray(data.streams) ? data.streams as unknown[] : [];
-  return list.flatMap((s) => {
+/** The `streams` list of an attached/updated event, or undefined if the event carries none. */
+function streamsOf(data: VideoRoomData): StreamInfo[] | undefined {
+  if (!Array.isArray(data.streams)) return undefined;
+  return (data.streams as unknown[]).flatMap((s) => {
     if (typeof s !== 'object' || s === null) return [];
     const { mid, feed_id: feedId, feed_description: description, active } = s as Record<string, unknown>;
-    if (typeof mid !== 'string' || typeof feedId !== 'number') return [];
+    if (typeof mid !== 'string') return [];
+    // A stream whose publisher left stays in the list (its m-line is kept) without feed_id and with active: false.
+    if (typeof feedId !== 'number') return [{ mid, feedId: -1, description: undefined, active: false }];
     return [{ mid, feedId, description: typeof description === 'string' ? description : undefined, active: active !== false }];
   });
 }
@@ -63,7 +70,8 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
     this.pc.addEventListener('icecandidate', (e) => { handle.trickle(e.candidate === null ? null : e.candidate.toJSON()).catch(() => undefined); });
     this.pc.addEventListener('track', (e) => this.#onTrack(e));
     handle.on('event', (data, jsep) => {
-      if (data.videoroom === 'updated' || data.videoroom === 'attached') this.#applyStreams(streamsOf(data));
+      const streams = streamsOf(data);
+      if (streams !== undefined) this.#applyStreams(streams);
       // Janus re-offers on its own when a watched publisher (un)publishes or leaves.
       if (jsep?.type === 'offer') this.#enqueue(() => this.#answer(jsep)).catch(() => undefined);
     });
@@ -76,11 +84,15 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
     const handle = await opts.session.attachVideoRoom();
     try {
       const sub = new SfuSubscriber(handle, opts);
+      for (const [event, listener] of Object.entries(opts.on ?? {}) as Array<[keyof SfuSubscriberEvents, SfuSubscriberEvents[keyof SfuSubscriberEvents]]>) {
+        sub.on(event, listener as never);
+      }
       const { data, jsep } = await handle.message({
         request: 'join', ptype: 'subscriber', room: opts.room, pin: opts.pin, use_msid: false,
         streams: opts.feeds.map((feed) => ({ feed })), ...(opts.privateId !== undefined ? { private_id: opts.privateId } : {}),
+        ...(opts.token !== undefined ? { token: opts.token } : {}),
       });
-      sub.#applyStreams(streamsOf(data));
+      sub.#applyStreams(streamsOf(data) ?? []);
       if (jsep?.type !== 'offer') throw new SfuError(SFU_BAD_REPLY, 'subscribe: Janus sent no offer');
       await sub.#enqueue(() => sub.#answer(jsep));
       return sub;
@@ -105,7 +117,8 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
     if (subscribe.length + unsubscribe.length === 0) return;
     await this.#enqueue(async () => {
       const { data, jsep } = await this.handle.message({ request: 'update', ...(subscribe.length ? { subscribe } : {}), ...(unsubscribe.length ? { unsubscribe } : {}) });
-      this.#applyStreams(streamsOf(data));
+      const streams = streamsOf(data);
+      if (streams !== undefined) this.#applyStreams(streams);
       if (jsep?.type === 'offer') await this.#answer(jsep);
     });
   }
@@ -138,8 +151,7 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
   }
 
   #applyStreams(list: StreamInfo[]): void {
-    // `attached`/`updated` carry the whole list: mids not in it (or inactive) no longer carry their feed.
-    if (list.length === 0) return;
+    // Every `streams` list Janus sends is the whole list: mids not in it (or inactive) no longer carry their feed.
     const now = new Map(list.map((s) => [s.mid, s]));
     for (const [mid, live] of this.#live) {
       const s = now.get(mid);

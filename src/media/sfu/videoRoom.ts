@@ -16,6 +16,13 @@ export interface EnsureRoomOptions {
   audiocodec?: string;
   /** Janus's per-publisher bitrate cap in bit/s (0 = none, the default). */
   bitrate?: number;
+  /**
+   * Subscribers must present the private id of a publisher participant in the room (Janus `require_pvtid`). Needed
+   * for kicks to reach watchers: see {@link kickParticipant}.
+   */
+  requirePrivateId?: boolean;
+  /** Join tokens (Janus `allowed`): when set, joins need one of them; remove a token to keep its holder out. */
+  allowed?: string[];
 }
 
 /**
@@ -30,7 +37,8 @@ export async function ensureRoom(handle: VideoRoomHandle, options: EnsureRoomOpt
       description: options.description ?? `peerclass ${options.room}`, publishers: options.publishers ?? 100,
       videocodec: options.videocodec ?? 'vp8', audiocodec: options.audiocodec ?? 'opus', bitrate: options.bitrate ?? 0,
       // Room-level notifications: subscribers learn of new publishers and their streams (which one is the screen).
-      notify_joining: true,
+      notify_joining: true, require_pvtid: options.requirePrivateId ?? false,
+      ...(options.allowed !== undefined ? { allowed: options.allowed } : {}),
     });
     return { created: true };
   } catch (err) {
@@ -72,15 +80,22 @@ export function feedsOf(data: VideoRoomData): SfuFeed[] {
 }
 
 /**
- * Removes a participant (by its feed id) from the room. Needs the room secret.
+ * Removes a participant (by its feed id) from the room; needs the room secret. With `token`, that join token is
+ * first taken off the room's allowed list, so the participant cannot simply join again (the pin alone no longer
+ * opens the room to it).
  *
- * What it tears down (measured on Janus 1.1.2, see test/media/janusKick.test.ts): the kicked participant's
- * publisher handle gets a `kicked`/`leaving` event and its PeerConnection is hung up. Subscriber handles on the same
- * session are NOT torn down by `kick` (Janus ties subscriptions to the feed they watch, not to the watcher), so a
- * watcher keeps receiving media. {@link kickWatcher} does what works: kick plus rotating the pin does not help either
- * (joined handles are never re-checked), so the lasting way is to watch with `private_id` in a room created with
- * `require_pvtid` — see {@link kickWatcher}.
+ * What `kick` tears down, measured on Janus 1.1.2 (test/media/janusBrowser.test.ts):
+ * - the participant's publisher handle gets `leaving: "ok", reason: "kicked"`, its PeerConnection is hung up and
+ *   the handle cannot join again;
+ * - its subscriber handles are torn down only in a room created with `require_pvtid` (`requirePrivateId`), where
+ *   every subscription carries the private id of its owner's publisher handle: Janus then stops forwarding to them
+ *   (no `hangup` reaches the subscriber handle; its media just stops). In a room without `require_pvtid`, kick leaves
+ *   subscriptions running, even ones that passed a `private_id`.
+ * - Destroying the room stops every subscription as well (also without any event to the subscriber handles).
+ * So a class that must be able to remove watchers creates its room with `requirePrivateId` (and `allowed` tokens),
+ * makes each watcher join as a publisher participant (no media) and subscribe with that handle's private id.
  */
-export async function kickParticipant(handle: VideoRoomHandle, room: number, secret: string, feedId: number): Promise<void> {
+export async function kickParticipant(handle: VideoRoomHandle, room: number, secret: string, feedId: number, token?: string): Promise<void> {
+  if (token !== undefined) await handle.request({ request: 'allowed', room, secret, action: 'remove', allowed: [token] });
   await handle.request({ request: 'kick', room, secret, id: feedId });
 }
