@@ -98,6 +98,17 @@ describe('Janus VideoRoom in Chromium (fake camera, real Janus on loopback)', ()
     await pollUntil(async () => (await watcher.evaluate(() => window.janusPage.ended)).some((e) => e.feedId === 2 && e.kind === 'video'), 'track-ended for the staged video', 15_000, watcher);
     await decodes(watcher, TEACHER);
 
+    // The teacher adds a screen: a renegotiation of its one connection (two video senders now). The staged student, a
+    // room participant, learns of the new stream; the watcher subscribes to the feed again and gets only what is new.
+    await teacher.evaluate(() => window.janusPage.shareScreen());
+    let screenMid: string | undefined;
+    await pollUntil(async () => (screenMid = (await staged.evaluate(() => window.janusPage.roomStreams()))[1]?.find((d) => d.startsWith('screen@'))?.slice(7)) !== undefined, 'the screen stream to be announced', 15_000, staged);
+    expect((await stats(teacher)).videoSenders).toBe(2);
+    // Already-received streams are filtered out of the request (Janus would add duplicate m-lines for them).
+    await watcher.evaluate((mid) => window.janusPage.update({ subscribe: [{ feed: 1, mid: '0' }, { feed: 1, mid }] }), screenMid!);
+    await pollUntil(async () => (await watcher.evaluate(() => window.janusPage.liveTracks())).includes('1:video:screen'), 'the watcher to get the screen track', 15_000, watcher);
+    expect(await watcher.evaluate(() => window.janusPage.liveTracks())).toEqual(['1:audio:microphone', '1:video:camera', '1:video:screen']);
+
     // A wrong pin gets no media: the subscribe is refused with 433.
     const outsider = await newPage();
     expect(await outsider.evaluate(([r]) => window.janusPage.subscribe({ room: r, pin: 'guessed', feeds: [1] }).then(() => 'joined', (e: Error) => e.message), [room] as const))

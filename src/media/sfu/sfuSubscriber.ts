@@ -37,18 +37,21 @@ export interface SfuSubscriberEvents {
   closed: (reason: string) => void;
 }
 
-interface StreamInfo { mid: string; feedId: number; description: string | undefined; active: boolean }
+interface StreamInfo { mid: string; feedId: number; feedMid: string | undefined; description: string | undefined; active: boolean }
 
 /** The `streams` list of an attached/updated event, or undefined if the event carries none. */
 function streamsOf(data: VideoRoomData): StreamInfo[] | undefined {
   if (!Array.isArray(data.streams)) return undefined;
   return (data.streams as unknown[]).flatMap((s) => {
     if (typeof s !== 'object' || s === null) return [];
-    const { mid, feed_id: feedId, feed_description: description, active } = s as Record<string, unknown>;
+    const { mid, feed_id: feedId, feed_mid: feedMid, feed_description: description, active } = s as Record<string, unknown>;
     if (typeof mid !== 'string') return [];
     // A stream whose publisher left stays in the list (its m-line is kept) without feed_id and with active: false.
-    if (typeof feedId !== 'number') return [{ mid, feedId: -1, description: undefined, active: false }];
-    return [{ mid, feedId, description: typeof description === 'string' ? description : undefined, active: active !== false }];
+    if (typeof feedId !== 'number') return [{ mid, feedId: -1, feedMid: undefined, description: undefined, active: false }];
+    return [{
+      mid, feedId, feedMid: typeof feedMid === 'string' ? feedMid : undefined,
+      description: typeof description === 'string' ? description : undefined, active: active !== false,
+    }];
   });
 }
 
@@ -110,9 +113,17 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
   /** Tracks currently live. */
   tracks(): SfuTrackEvent[] { return [...this.#live.values()]; }
 
-  /** Adds and removes feeds on the same PeerConnection (Janus 1.x `update`, one renegotiation). */
-  async update(change: { subscribe?: number[]; unsubscribe?: number[] }): Promise<void> {
-    const subscribe = (change.subscribe ?? []).map((feed) => ({ feed }));
+  /**
+   * Adds and removes feeds on the same PeerConnection (Janus 1.x `update`, one renegotiation). A feed id subscribes
+   * to every stream the feed publishes now; `{ feed, mid }` (the publisher's mid, from `feedsOf` of a room event) to
+   * one stream. A stream added to a feed we already receive (a screen shared later) must be asked for by mid: Janus
+   * 1.1.2 answers a second `{ feed }` with new m-lines for every stream of the feed, duplicates included. Streams we
+   * already receive are left out of the request here.
+   */
+  async update(change: { subscribe?: Array<number | { feed: number; mid?: string }>; unsubscribe?: number[] }): Promise<void> {
+    const have = [...this.#streams.values()].filter((s) => s.active);
+    const subscribe = (change.subscribe ?? []).map((f) => (typeof f === 'number' ? { feed: f } : f))
+      .filter((f) => f.mid === undefined || !have.some((s) => s.feedId === f.feed && s.feedMid === f.mid));
     const unsubscribe = (change.unsubscribe ?? []).map((feed) => ({ feed }));
     if (subscribe.length + unsubscribe.length === 0) return;
     await this.#enqueue(async () => {
