@@ -4,6 +4,11 @@
  * second by all peers (every transport: media + data), and the teacher's CPU time (its own Chromium instance,
  * all processes, from CDP SystemInfo.getProcessInfo).
  *
+ * The `classroom-staged` run also times the stage switch (teacher's `setStage` → every other peer decodes the staged
+ * student) twice: cold, staging s2 who never raised a hand (it opens a connection to every student at that moment),
+ * then warm, staging s1 after it raised its hand and became the standby (head of the hand queue, linked data-only to
+ * everyone while waiting), so the switch only adds tracks to links that are up.
+ *
  *   npm run bench:media -- --students 6 --json bench/results/media-6.json
  */
 import type { Browser, Page } from 'playwright-core';
@@ -14,7 +19,19 @@ import { benchArgs, printTable, round, writeJson } from './support/report.js';
 
 const args = benchArgs({ students: 6, windowMs: 10_000 });
 
-interface Result { videoUplinks: number; bytesPerSec: number; teacherCpuMs: number; stageSwitchMs?: number }
+interface StageSwitch {
+  /** Staging the standby (s1, hand raised, links up): setStage → every other peer decodes it. */
+  stageSwitchMs: number;
+  /** RTCPeerConnections all pages opened during the warm switch (0 when it was only a renegotiation). */
+  stageSwitchNewConnections: number;
+  /** Phases of the warm switch, the last peer each: sees the signed stage; gets the staged student's video track. */
+  stageSwitchSeenMs: number;
+  stageSwitchTrackMs: number;
+  /** Staging a student without a raised hand (s2, no links to the students): the old path. Absent with 1 student. */
+  stageSwitchColdMs?: number;
+  stageSwitchColdNewConnections?: number;
+}
+interface Result extends Partial<StageSwitch> { videoUplinks: number; bytesPerSec: number; teacherCpuMs: number }
 type Mode = 'classroom' | 'classroom-staged' | 'mesh';
 type Stats = Awaited<ReturnType<Window['room']['stats']>>;
 
@@ -30,6 +47,59 @@ async function teacherCpuMs(browser: Browser): Promise<number> {
   const info = await cdp.send('SystemInfo.getProcessInfo') as { processInfo: Array<{ cpuTime: number }> };
   await cdp.detach();
   return info.processInfo.reduce((sum, p) => sum + p.cpuTime, 0) * 1000;
+}
+
+const opened = (pages: Page[]): Promise<number> => Promise.all(pages.map((p) => p.evaluate(() => window.room.opened.length))).then((n) => n.reduce((a, b) => a + b, 0));
+
+/**
+ * setStage(`staged`) → every other page decodes its video. Returns that time, the time until the last peer saw the
+ * stage and until the last one got the video track (phases, one wait after the other per page), and the
+ * RTCPeerConnections opened meanwhile.
+ */
+async function timeStageSwitch(teacher: Page, pages: Page[], staged: string): Promise<{ ms: number; seenMs: number; trackMs: number; newConnections: number }> {
+  const others = [];
+  for (const page of pages) if (await page.evaluate(() => window.room.classroom.peerId) !== staged) others.push(page);
+  const openedBefore = await opened(pages);
+  const t0 = Date.now();
+  let seenMs = 0;
+  let trackMs = 0;
+  const poll = { timeout: 60_000, polling: 50 };
+  await teacher.evaluate((id) => window.room.classroom.setStage(id), staged);
+  await Promise.all(others.map(async (page) => {
+    await page.waitForFunction((id) => window.room.classroom.stage() === id, staged, poll);
+    seenMs = Math.max(seenMs, Date.now() - t0);
+    await page.waitForFunction((id) => window.room.subscribed.some((e) => e.peerId === id && e.kind === 'video'), staged, poll);
+    trackMs = Math.max(trackMs, Date.now() - t0);
+    await page.waitForFunction((id) => window.room.stats().then((s) => (s.decoded[id] ?? 0) > 0), staged, poll);
+  }));
+  const ms = Date.now() - t0;
+  return { ms, seenMs, trackMs, newConnections: (await opened(pages)) - openedBefore };
+}
+
+/** Cold switch to s2 (no hand, no links), back to no stage, then s1 raises its hand, becomes standby, warm switch to s1. */
+async function measureStageSwitch(teacher: Page, students: Page[]): Promise<StageSwitch> {
+  const pages = [teacher, ...students];
+  const out: Partial<StageSwitch> = {};
+  if (students.length >= 2) {
+    const cold = await timeStageSwitch(teacher, pages, 's2');
+    out.stageSwitchColdMs = cold.ms;
+    out.stageSwitchColdNewConnections = cold.newConnections;
+    await teacher.evaluate(() => window.room.classroom.setStage(null));
+    // Its links to the other students close again (the topology review) before the warm run.
+    for (const [i, page] of students.entries()) {
+      if (i !== 1) await page.waitForFunction(() => !window.room.linked().includes('s2'), undefined, { timeout: 60_000, polling: 200 });
+    }
+    await sleep(2000);
+  }
+  await students[0]!.evaluate(() => window.room.classroom.raiseHand());
+  // Standby links up: every other peer linked to s1, and s1 to every other peer.
+  for (const [i, page] of pages.entries()) {
+    if (i === 1) await page.waitForFunction((n) => window.room.linked().length >= n, pages.length - 1, { timeout: 120_000, polling: 200 });
+    else await page.waitForFunction(() => window.room.linked().includes('s1'), undefined, { timeout: 120_000, polling: 200 });
+  }
+  await sleep(2000);
+  const warm = await timeStageSwitch(teacher, pages, 's1');
+  return { ...out, stageSwitchMs: warm.ms, stageSwitchNewConnections: warm.newConnections, stageSwitchSeenMs: warm.seenMs, stageSwitchTrackMs: warm.trackMs };
 }
 
 async function run(mode: Mode): Promise<Result> {
@@ -54,15 +124,11 @@ async function run(mode: Mode): Promise<Result> {
       students.push(page);
     }
     const pages = [teacher, ...students];
-    let stageSwitchMs: number | undefined;
+    let stageSwitch: StageSwitch | undefined;
     if (mode === 'classroom-staged') {
       // Stage switch: from the teacher's call to every other peer decoding the staged student's video.
       for (const page of pages) await page.waitForFunction(() => window.room.stats().then((s) => (s.decoded.t ?? 0) > 0 || window.room.classroom.role === 'teacher'), undefined, { timeout: 120_000, polling: 500 });
-      const t0 = Date.now();
-      await teacher.evaluate(() => window.room.classroom.setStage('s1'));
-      await Promise.all(pages.filter((_, i) => i !== 1).map((page) => page.waitForFunction(
-        () => window.room.stats().then((s) => (s.decoded.s1 ?? 0) > 0), undefined, { timeout: 60_000, polling: 100 })));
-      stageSwitchMs = Date.now() - t0;
+      stageSwitch = await measureStageSwitch(teacher, students);
     }
     // Every peer must be decoding everything it should before the window opens.
     const expectedSenders = (id: string): number => mode === 'mesh' ? args.students : mode === 'classroom' ? (id === 't' ? 0 : 1) : (id === 't' || id === 's1' ? 1 : 2);
@@ -88,7 +154,7 @@ async function run(mode: Mode): Promise<Result> {
     }
     return {
       videoUplinks, bytesPerSec: round(bytes / seconds, 0), teacherCpuMs: round((cpuAfter - cpuBefore) / seconds, 0),
-      ...(stageSwitchMs !== undefined ? { stageSwitchMs } : {}),
+      ...stageSwitch,
     };
   } finally {
     await teacherBrowser.close();
@@ -111,7 +177,8 @@ try {
      ['classroom + stage', staged.videoUplinks, staged.bytesPerSec, staged.teacherCpuMs],
      ['mesh', mesh.videoUplinks, mesh.bytesPerSec, mesh.teacherCpuMs],
      ['classroom/mesh', ratio.videoUplinks, ratio.bytesPerSec, ratio.teacherCpuMs]]);
-  console.log(`stage switch (setStage → every other peer decodes the staged student): ${staged.stageSwitchMs} ms`);
+  console.log(`stage switch (setStage → every other peer decodes the staged student): ${staged.stageSwitchMs} ms staging the standby (hand raised, links up; ${staged.stageSwitchNewConnections} new connections; all saw the stage at ${staged.stageSwitchSeenMs} ms, had its track at ${staged.stageSwitchTrackMs} ms)`
+    + (staged.stageSwitchColdMs !== undefined ? `, ${staged.stageSwitchColdMs} ms cold (no hand; ${staged.stageSwitchColdNewConnections} new connections), cold/warm ${round(staged.stageSwitchColdMs / staged.stageSwitchMs!)}` : ''));
   writeJson(args.json, { students: args.students, windowMs: args.windowMs, teacherCpuUnit: 'ms of CPU per second of wall time', classroom, classroomStaged: staged, mesh, ratio });
 } finally {
   await server.close();
