@@ -108,8 +108,9 @@ async function run(mode: Mode): Promise<Result> {
   try {
     const open = async (browser: Browser): Promise<Page> => {
       const page = await (await browser.newContext()).newPage();
-      await page.goto(server.url);
-      await page.waitForFunction(() => typeof window.startClassroom === 'function');
+      // Generous: with 20 students (and whatever else shares the machine) a page can take well over the 30 s default.
+      await page.goto(server.url, { timeout: 180_000 });
+      await page.waitForFunction(() => typeof window.startClassroom === 'function', undefined, { timeout: 180_000 });
       return page;
     };
     const teacher = await open(teacherBrowser);
