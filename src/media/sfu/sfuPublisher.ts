@@ -1,4 +1,4 @@
-import { SfuError, SFU_BAD_REPLY, type JanusSession, type VideoRoomData, type VideoRoomHandle } from './janusClient.js';
+import { SfuError, SFU_BAD_REPLY, SFU_TIMEOUT, type JanusSession, type VideoRoomData, type VideoRoomHandle } from './janusClient.js';
 
 /** Options of {@link SfuPublisher.publish}. */
 export interface SfuPublishOptions {
@@ -44,10 +44,25 @@ export class SfuPublisher {
   readonly #opts: SfuPublishOptions;
   readonly #transceivers: Array<{ transceiver: RTCRtpTransceiver; description: SfuStreamDescription }> = [];
   #pendingCandidates: Array<RTCIceCandidateInit | null> | undefined = [];
+  #up = false;
 
   private constructor(readonly handle: VideoRoomHandle, joined: VideoRoomData, opts: SfuPublishOptions) {
     this.existingFeeds = joined;
     this.#opts = opts;
+    handle.on('webrtcup', () => { this.#up = true; });
+    handle.on('hangup', () => { this.#up = false; });
+  }
+
+  /**
+   * Resolves once Janus reports the PeerConnection up (`webrtcup`). Until then the feed cannot be subscribed to:
+   * Janus 1.1.2 answers 428 "No such feed" (seen under load, when ICE and DTLS take a while after `publish`).
+   */
+  async whenUp(timeoutMs = 10_000): Promise<void> {
+    if (this.#up) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { off(); reject(new SfuError(SFU_TIMEOUT, `publisher not up within ${timeoutMs} ms`)); }, timeoutMs);
+      const off = this.handle.on('webrtcup', () => { clearTimeout(timer); off(); resolve(); });
+    });
   }
 
   /** Joins the room as publisher `feedId` and publishes `tracks` (if any). Rejects with the SfuError of a wrong pin (433). */
