@@ -9,8 +9,8 @@
  */
 
 // The class.
-export { Admission, Classroom, CLASSROOM_AWARENESS_FIELD } from './classroom/index.js';
-export type { AdmissionMode, Knock } from './classroom/index.js';
+export { Admission, Classroom, CLASSROOM_AWARENESS_FIELD, LectureMode } from './classroom/index.js';
+export type { AdmissionMode, Knock, LectureOptions } from './classroom/index.js';
 export type { ClassroomEvents, ClassroomOptions, ClassroomRejection, ClassroomRejectionReason, ClassroomStatus, Participant } from './classroom/index.js';
 
 // One room's network.

@@ -24,6 +24,8 @@ import { createClassTopology, TEACHER_SETTLE_MS } from './classTopology.js';
 import { resolvePeerIdentity } from './classIdentity.js';
 import { listParticipants, handQueue, ParticipantsDiff, standbyOf } from './participants.js';
 import { PresenceBoard } from './presenceBoard.js';
+import { DepartedTeachers } from './departedTeachers.js';
+import { LectureMode } from '../media/lecture/lectureMode.js';
 import type { ClassroomEvents, ClassroomOptions, ClassroomStatus, Participant } from './types.js';
 
 /** Time the removal statement gets to reach the removed student before links to it close (else it keeps redialling). */
@@ -54,15 +56,15 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
   readonly #control: ControlState;
   private readonly controlChannel: ControlChannel;
   readonly #presence: PresenceBoard;
+  /**
+   * Lecture mode: the teacher's (and the staged student's) media through the SFU past a class size. Read `route`;
+   * `publisherConnection()` / `subscriberConnection()` are the SFU connections, for stats.
+   */
+  readonly lecture: LectureMode;
   /** Who takes part: the lobby, admit / deny, the roster, the admission mode (teacher actions need the key). */
   readonly admission: Admission;
   readonly #diff = new ParticipantsDiff();
-  /**
-   * Teachers whose presence left (graceful leave, or unreachable). Signaling never forgets a peer, so without
-   * this a departed teacher would still count as present and students would stay in a star around nobody.
-   * A peer leaves this set when it dials us again (see #onPeerConnection).
-   */
-  readonly #departed = new Set<string>();
+  readonly #departed: DepartedTeachers;
   #lastStage: string | null = null;
   #endedEmitted = false;
   #left = false;
@@ -97,7 +99,8 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
 
     this.#control = new ControlState({
       doc: this.ydoc, classId: options.classId, teacherKey: options.teacherKey, identity: options.identity,
-      resolveWriter: (clientId) => decodePresence(this.#provider.awareness.getStates().get(clientId))?.peerId,
+      // The awareness client's sender (verified in signed mode) over what its presence claims.
+      resolveWriter: (clientId) => this.#provider.awarenessOrigin(clientId) ?? decodePresence(this.#provider.awareness.getStates().get(clientId))?.peerId,
     });
     this.documents = new DocumentSet(this.ydoc, { peerId: this.peerId, name: this.name, role: this.role }, {
       readOnly: (docType) => this.role === 'student' && LOCKED_BY_BOARD_LOCK.has(docType) && this.#control.boardLocked(),
@@ -122,7 +125,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       teacherKey: options.teacherKey, mode, getStage: () => this.#control.stage(),
       // The head of the hand queue is linked to every student (data-only) so staging it is only a renegotiation.
       getStandby: () => (this.#wired && !this.#left ? standbyOf(this.participants(), this.#control.stage()) : null),
-      getExcluded: () => new Set([...this.#control.removed(), ...this.#departed, ...this.admission.excluded()]),
+      getExcluded: () => new Set([...this.#control.removed(), ...(this.#departed?.ids() ?? []), ...this.admission.excluded()]),
     });
     this.#settleTimer = setTimeout(() => { this.#settleTimer = null; this.#provider.refreshTopology(); }, TEACHER_SETTLE_MS);
     this.#provider = new PeerclassProvider(options.classId, this.ydoc, {
@@ -137,11 +140,16 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       connect: false, log: options.log,
     });
     this.network = this.#provider;
+    this.#departed = new DepartedTeachers({
+      network: this.network, teacherKey: options.teacherKey, present: (id) => this.#presence.present(id),
+      left: () => this.#left, changed: () => this.#provider.refreshTopology(),
+    });
     this.controlChannel = new ControlChannel(this.network, this.#control);
 
     this.#presence = new PresenceBoard(this.network.awareness, { peerId, name: this.name, role: this.role, hand: null, screen: null, sfu: null }, {
-      onChange: () => this.#emitParticipants(),
-      onGone: (id) => this.#onPresenceGone(id),
+      onChange: () => { this.#emitParticipants(); this.#wired && this.lecture.reevaluate(); },
+      onGone: (id) => this.#departed.onPresenceGone(id),
+      originOf: (clientId) => this.#provider.awarenessOrigin(clientId),
     });
 
     this.media = new ClassroomMedia({
@@ -149,7 +157,21 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       screenStreamOf: (id) => this.#presence.of(id)?.screen ?? null,
       mediaDevices: options.mediaDevices, uplinkBudget: options.uplinkBudget, statsIntervalMs: options.statsIntervalMs,
       ...(mode === 'mesh' ? { sendRule: meshSendRule } : {}),
+      sendsPeerToPeer: () => this.lecture.sendsPeerToPeer(),
     });
+    this.lecture = new LectureMode({
+      classId: options.classId, secret: options.secret, selfId: peerId, teacherIdentity: options.identity, media: this.media,
+      rtc: options.rtc?.RTCPeerConnection, iceServers: () => options.iceServers ?? [],
+      relaySfuUrl: () => this.#provider.sfuUrl(),
+      students: () => this.participants().filter((p) => p.role === 'student' && p.connected && p.peerId !== this.peerId && !this.admission.isKeeper(p.peerId)).map((p) => p.peerId),
+      teacherId: () => (this.role === 'teacher' ? this.peerId : this.network.knownPeers().find((p) => isTeacher(p, this.teacherKey))?.peerId ?? null),
+      presenceOf: (id) => (id === this.peerId ? this.#presence.own : this.#presence.of(id)),
+      stage: () => this.#control.stage(),
+      announce: (sfu) => this.#presence.update({ sfu }),
+      onChange: (active) => { if (!this.#left) this.emit('lecture', [active]); },
+      log: (reason) => options.log?.(reason),
+    }, mode === 'mesh' ? { enabled: false } : options.lecture ?? {});
+    this.media.on('local-tracks', () => this.lecture.reevaluate());
     this.media.on('screen-stream', ({ streamId }) => this.#presence.update({ screen: streamId }));
     this.media.on('track-subscribed', (e) => this.emit('track-subscribed', [e]));
     this.media.on('track-unsubscribed', (e) => this.emit('track-unsubscribed', [e]));
@@ -163,7 +185,8 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     this.network.on('synced', this.#emitStatus);
     this.network.on('peers', this.#onPeers);
     this.network.on('known-peers', () => this.admission.review());
-    this.network.on('peer-connection', this.#onPeerConnection);
+    this.network.on('peer-connection', this.#departed.onPeerConnection);
+    this.network.on('sfu', () => this.lecture.reevaluate());
     this.network.on('auth-failure', (f) => this.emit('rejected', [{ reason: `signature:${f.reason}`, detail: f.detail, writer: f.peer }]));
     this.#wired = true;
     this.#provider.connect();
@@ -279,9 +302,10 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     if (this.#removalTimer !== null) clearTimeout(this.#removalTimer);
     if (this.#settleTimer !== null) clearTimeout(this.#settleTimer);
     this.#presence.close();
-    this.network.off('peer-connection', this.#onPeerConnection);
+    this.network.off('peer-connection', this.#departed.onPeerConnection);
     this.network.off('peers', this.#onPeers);
     this.#control.off('change', this.#onControlChange);
+    this.lecture.destroy();
     this.media.destroy();
     this.controlChannel.close();
     this.#provider.destroy();
@@ -312,35 +336,6 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     return { peerId: peer.peerId, role: 'student', ...(peer.name !== undefined ? { name: peer.name } : {}) };
   }
 
-  #onPresenceGone(peerId: string): void {
-    // Only the teacher: the engine also drops the presence of peers that are merely unreachable for a moment
-    // (a student behind the departed hub), and excluding those would keep the fallback mesh from forming.
-    const info = this.network.knownPeers().find((p) => p.peerId === peerId);
-    if (info === undefined || !isTeacher(info, this.teacherKey)) return;
-    // A connection to the teacher that is up or being negotiated (the teacher dialling us back) is not a departure:
-    // its presence can vanish for a moment while routes change. Decide when that connection closes.
-    const connection = this.network.mediaConnections().get(peerId);
-    const state = connection?.connectionState;
-    if (connection !== undefined && (state === 'new' || state === 'connecting' || state === 'connected')) {
-      connection.onClosed(() => { if (!this.#left && !this.#presence.present(peerId)) this.#markDeparted(peerId); });
-      return;
-    }
-    this.#markDeparted(peerId);
-  }
-
-  #markDeparted(peerId: string): void {
-    if (this.#departed.has(peerId)) return;
-    this.#departed.add(peerId);
-    this.#provider.refreshTopology();
-  }
-
-  readonly #onPeerConnection = (_connection: unknown, peer: PeerInfo, initiator: 'local' | 'remote'): void => {
-    // A departed teacher is back when it dials us (its topology wants every student). Not when we dial it (a redial of
-    // the link that just died) and not when its presence reaches us through a student still linked to it: either
-    // would restore the star before the teacher can hold it, and the fallback mesh would open and close for good.
-    if (initiator === 'remote' && this.#departed.delete(peer.peerId)) queueMicrotask(() => { if (!this.#left) this.#provider.refreshTopology(); });
-  };
-
   readonly #onPeers = (change: PeersChange): void => {
     if (change.added.length > 0 && this.admission.isKeeper(this.peerId)) this.controlChannel.resend('keeper');
     // The provider accepts a connection a peer dials on a newer view than ours (e.g. before we heard the stage)
@@ -361,6 +356,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
     }
     if (kinds.includes('admit') || kinds.includes('admission') || kinds.includes('remove')) this.admission.review();
     // The removed student's links close after a grace: the statement (sent right after this change) must reach it.
+    if (kinds.includes('remove') && this.role === 'teacher') for (const id of this.#control.removed()) void this.lecture.kick(id);
     if (kinds.includes('remove')) {
       this.#removalTimer ??= setTimeout(() => { this.#removalTimer = null; this.#provider.reviewPeers(); }, REMOVAL_GRACE_MS);
     } else {
@@ -371,6 +367,7 @@ export class Classroom extends ObservableV2<ClassroomEvents> {
       if (muted !== null) this.media.applyMuteRequest(muted);
     }
     this.media.reevaluate();
+    this.lecture.reevaluate();
     this.emit('control', [{ kinds }]);
     const stage = this.#control.stage();
     if (stage !== this.#lastStage) {

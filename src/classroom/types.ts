@@ -8,6 +8,7 @@ import type { PeerKeyStore } from '../identity/keyStore.js';
 import type { PeerIdentity } from '../identity/peerIdentity.js';
 import type { AuthFailureReason } from '../sync/envelopeAuth.js';
 import type { Knock } from './admission.js';
+import type { LectureOptions } from '../media/lecture/lectureMode.js';
 import type { NetworkStatus } from '../provider/network.js';
 import type { RtcImplementation } from '../transport/peerConnection.js';
 import type { RelayToken, WebSocketConstructorLike } from '../transport/signalingClient.js';
@@ -79,6 +80,12 @@ export interface ClassroomOptions {
    * `'mesh'`: everyone connects to and sends media to everyone (small groups; the benchmark's baseline).
    */
   mode?: 'classroom' | 'mesh';
+  /**
+   * Lecture mode (README "Lecture mode"): past `threshold` students (default 25) or when the teacher's uplink cannot
+   * give every student `floorBitrate`, the teacher's media goes once to the SFU the relay assigned (`--sfu`) and
+   * students receive it there; data stays peer to peer. Without an SFU the class stays peer to peer.
+   */
+  lecture?: LectureOptions;
 }
 
 /** A person in the class, as this peer sees it. */
@@ -140,6 +147,8 @@ export interface ClassroomEvents {
   ended: () => void;
   /** A control statement was forged, replayed or malformed, or a peer claimed the teacher role without proof. */
   rejected: (event: ClassroomRejection) => void;
+  /** Lecture mode started (true: the teacher's media goes through the SFU) or ended (false). */
+  lecture: (active: boolean) => void;
   'track-subscribed': (event: { peerId: string; track: MediaStreamTrack; stream: MediaStream; kind: MediaKind }) => void;
   'track-unsubscribed': (event: { peerId: string; track: MediaStreamTrack }) => void;
   quality: (event: { peerId: string; quality: ConnectionQuality }) => void;

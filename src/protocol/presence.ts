@@ -32,6 +32,8 @@ export interface SfuPresence {
   feed: number;
   /** Feed id of the screen share, or null. */
   screenFeed: number | null;
+  /** Feeds whose media reaches this peer through the SFU now: a publisher stops its peer-to-peer copy once its audience says so. */
+  watching: number[];
 }
 
 const MAX_ID = 200;
@@ -55,6 +57,7 @@ export function decodePresence(state: unknown): Presence | null {
 }
 
 const MAX_URL = 500;
+const MAX_WATCHING = 8;
 const isFeedId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
 /** Reads an {@link SfuPresence}; null when absent or malformed (bad URL scheme, ids that are not positive safe integers). */
@@ -65,5 +68,6 @@ export function decodeSfuPresence(value: unknown): SfuPresence | null {
   if (!isFeedId(r.room) || !isFeedId(r.feed)) return null;
   const screenFeed = r.screenFeed === null || r.screenFeed === undefined ? null : r.screenFeed;
   if (screenFeed !== null && !isFeedId(screenFeed)) return null;
-  return { url: r.url, room: r.room, feed: r.feed, screenFeed };
+  const watching = Array.isArray(r.watching) ? r.watching.filter(isFeedId).slice(0, MAX_WATCHING) : [];
+  return { url: r.url, room: r.room, feed: r.feed, screenFeed, watching };
 }

@@ -42,6 +42,20 @@ describe('LectureSwitch: when the teacher\'s media moves to the SFU and back', (
     expect(s.update({ students: 8, uplinkBps: 5_000_000 }, 3)).toBe('p2p');
   });
 
+  it('coming back from lecture mode, the restarting (low) uplink estimate does not send the class straight back', () => {
+    const s = new LectureSwitch({ threshold: 5, floorBitrate: 100_000, enterAfterMs: 1000, exitAfterMs: 1000, uplinkSettleMs: 10_000 });
+    s.update({ students: 5, uplinkBps: 2_000_000 }, 0);
+    s.update({ students: 6, uplinkBps: 2_000_000 }, 1);
+    expect(s.update({ students: 6, uplinkBps: 2_000_000 }, 1001)).toBe('sfu');
+    s.update({ students: 5, uplinkBps: 300_000 }, 2000);
+    expect(s.update({ students: 5, uplinkBps: 300_000 }, 3000)).toBe('p2p');
+    // 300 kbit/s for 5 students is under the floor, but it is the estimate of connections that carried no video.
+    for (let t = 3100; t < 12_900; t += 300) expect(s.update({ students: 5, uplinkBps: 300_000 }, t)).toBe('p2p');
+    // Once settled, a genuinely thin uplink counts again.
+    s.update({ students: 5, uplinkBps: 300_000 }, 13_100);
+    expect(s.update({ students: 5, uplinkBps: 300_000 }, 14_200)).toBe('sfu');
+  });
+
   it('refuses nonsense options with a clear error', () => {
     expect(() => new LectureSwitch({ threshold: -1 })).toThrow(/threshold must be a non-negative number/);
     expect(() => new LectureSwitch({ enterAfterMs: Number.NaN })).toThrow(/enterAfterMs/);

@@ -8,6 +8,11 @@ export interface LectureSwitchOptions {
   enterAfterMs?: number;
   /** How long the class must stay small (and the uplink sufficient) before switching back to peer-to-peer, ms. Default 15000. */
   exitAfterMs?: number;
+  /**
+   * After coming back from lecture mode, how long the uplink estimate is not trusted, ms: the student connections
+   * carried no video and their bandwidth estimate restarts low. Default 15000.
+   */
+  uplinkSettleMs?: number;
 }
 
 /** What the teacher's side knows when deciding. */
@@ -29,7 +34,8 @@ export const DEFAULT_LECTURE_THRESHOLD = 25;
  * at the threshold does not move the whole class back and forth.
  *
  * The uplink criterion uses the estimate measured while peer to peer: in lecture mode the teacher's connections to
- * students carry no video, so their estimate says little about feeding every student directly again.
+ * students carry no video, so their estimate says little about feeding every student directly again, and for
+ * `uplinkSettleMs` after coming back the estimate from before lecture mode still counts (the new one starts low).
  */
 export class LectureSwitch {
   readonly threshold: number;
@@ -40,12 +46,16 @@ export class LectureSwitch {
   /** Since when the other route has been wanted continuously, or null. */
   #wantedSince: number | null = null;
   #p2pUplink: number | null = null;
+  readonly uplinkSettleMs: number;
+  /** When the route last became peer to peer after lecture mode (the estimate is settling), or null. */
+  #backAt: number | null = null;
 
   constructor(options: LectureSwitchOptions = {}) {
     this.threshold = nonNegative(options.threshold ?? DEFAULT_LECTURE_THRESHOLD, 'threshold');
     this.floorBitrate = nonNegative(options.floorBitrate ?? 100_000, 'floorBitrate');
     this.enterAfterMs = nonNegative(options.enterAfterMs ?? 3000, 'enterAfterMs');
     this.exitAfterMs = nonNegative(options.exitAfterMs ?? 15_000, 'exitAfterMs');
+    this.uplinkSettleMs = nonNegative(options.uplinkSettleMs ?? 15_000, 'uplinkSettleMs');
   }
 
   /** The current route. */
@@ -53,7 +63,8 @@ export class LectureSwitch {
 
   /** Feeds one observation; returns the route (changed only once the other one was wanted long enough). */
   update(sample: LectureSample, now: number = Date.now()): MediaRoute {
-    if (this.#route === 'p2p') this.#p2pUplink = sample.uplinkBps;
+    if (this.#backAt !== null && now - this.#backAt >= this.uplinkSettleMs) this.#backAt = null;
+    if (this.#route === 'p2p' && this.#backAt === null) this.#p2pUplink = sample.uplinkBps;
     const uplink = this.#p2pUplink ?? sample.uplinkBps;
     const crowded = sample.students > this.threshold;
     const thin = sample.students > 0 && uplink / sample.students < this.floorBitrate;
@@ -64,6 +75,7 @@ export class LectureSwitch {
     if (now - this.#wantedSince >= dwell) {
       this.#route = wanted;
       this.#wantedSince = null;
+      if (wanted === 'p2p') this.#backAt = now;
     }
     return this.#route;
   }
