@@ -118,7 +118,7 @@ describe('Janus VideoRoom in Chromium (fake camera, real Janus on loopback)', ()
     await pollUntil(async () => (await watcher.evaluate(() => window.janusPage.ended)).some((e) => e.feedId === TEACHER && e.kind === 'video'), 'track-ended for the teacher video', 15_000, watcher);
     expect(await stalled(watcher, TEACHER)).toBe(true);
     await Promise.all([teacher, watcher, second, staged, outsider].map((p) => p.context().close()));
-  }, 120_000);
+  }, 240_000); // ~15 s alone; several times that when the shared 2-core machine is loaded
 
   it('kick: stops a watcher only in a require_pvtid room; with its join token removed it cannot come back', async () => {
     const teacher = await newPage();
@@ -147,8 +147,8 @@ describe('Janus VideoRoom in Chromium (fake camera, real Janus on loopback)', ()
     expect(await stalled(sam, TEACHER)).toBe(true);
     await decodes(kim, TEACHER); // the others keep watching
 
-    // Sam still has the pin (it comes from the class secret) but its token is gone: a fresh session is refused.
-    const again = await newPage();
+    // Sam still has the pin (it comes from the class secret) but its token is gone: another session is refused.
+    const again = sneaky; // a session that never got in
     expect(await again.evaluate(([r, p]) => window.janusPage.publish({ room: r, pin: p, feedId: 202, camera: false, simulcast: false, token: 'tok-sam' }).then(() => 'joined', (e: Error) => e.message), [room, pin] as const))
       .toMatch(/433.*allowed/);
 
@@ -169,8 +169,8 @@ describe('Janus VideoRoom in Chromium (fake camera, real Janus on loopback)', ()
     await teacher.evaluate(([r, s]) => window.janusPage.destroyRoom(r, s), [open.room, SECRET] as const);
     await sleep(1000);
     expect(await stalled(watcher, TEACHER)).toBe(true);
-    await Promise.all([teacher, sneaky, sam, kim, again, presenter, watcher].map((p) => p.context().close()));
-  }, 150_000);
+    await Promise.all([teacher, sneaky, sam, kim, presenter, watcher].map((p) => p.context().close()));
+  }, 240_000);
 });
 
 async function pollUntil(predicate: () => Promise<boolean>, what: string, timeoutMs = 15_000, logOf?: Page): Promise<void> {
