@@ -63,7 +63,7 @@ async function timeStageSwitch(teacher: Page, pages: Page[], staged: string): Pr
   const t0 = Date.now();
   let seenMs = 0;
   let trackMs = 0;
-  const poll = { timeout: 60_000, polling: 50 };
+  const poll = { timeout: 180_000, polling: 50 };
   await teacher.evaluate((id) => window.room.classroom.setStage(id), staged);
   await Promise.all(others.map(async (page) => {
     await page.waitForFunction((id) => window.room.classroom.stage() === id, staged, poll);
@@ -130,6 +130,7 @@ async function run(mode: Mode): Promise<Result> {
       // Stage switch: from the teacher's call to every other peer decoding the staged student's video.
       for (const page of pages) await page.waitForFunction(() => window.room.stats().then((s) => (s.decoded.t ?? 0) > 0 || window.room.classroom.role === 'teacher'), undefined, { timeout: 120_000, polling: 500 });
       stageSwitch = await measureStageSwitch(teacher, students);
+      console.log(`stage switch measured: ${JSON.stringify(stageSwitch)}`);
     }
     // Every peer must be decoding everything it should before the window opens.
     const expectedSenders = (id: string): number => mode === 'mesh' ? args.students : mode === 'classroom' ? (id === 't' ? 0 : 1) : (id === 't' || id === 's1' ? 1 : 2);
@@ -164,8 +165,8 @@ async function run(mode: Mode): Promise<Result> {
 }
 
 try {
-  const classroom = await run('classroom');
   const staged = await run('classroom-staged');
+  const classroom = await run('classroom');
   const mesh = await run('mesh');
   const ratio = {
     videoUplinks: round(classroom.videoUplinks / mesh.videoUplinks),
