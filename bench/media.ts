@@ -68,7 +68,7 @@ async function timeStageSwitch(teacher: Page, pages: Page[], staged: string): Pr
   await Promise.all(others.map(async (page) => {
     await page.waitForFunction((id) => window.room.classroom.stage() === id, staged, poll);
     seenMs = Math.max(seenMs, Date.now() - t0);
-    await page.waitForFunction((id) => window.room.subscribed.some((e) => e.peerId === id && e.kind === 'video'), staged, poll);
+    await page.waitForFunction((id) => window.room.subscribed.some((e) => e.peerId === id && e.kind === 'camera'), staged, poll);
     trackMs = Math.max(trackMs, Date.now() - t0);
     await page.waitForFunction((id) => window.room.stats().then((s) => (s.decoded[id] ?? 0) > 0), staged, poll);
   }));
