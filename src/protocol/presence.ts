@@ -34,6 +34,8 @@ export interface SfuPresence {
   screenFeed: number | null;
   /** Feeds whose media reaches this peer through the SFU now: a publisher stops its peer-to-peer copy once its audience says so. */
   watching: number[];
+  /** Whether the feed carries media now (a silent participant's does not; receivers subscribe only to live feeds). */
+  publishing: boolean;
 }
 
 const MAX_ID = 200;
@@ -69,5 +71,5 @@ export function decodeSfuPresence(value: unknown): SfuPresence | null {
   const screenFeed = r.screenFeed === null || r.screenFeed === undefined ? null : r.screenFeed;
   if (screenFeed !== null && !isFeedId(screenFeed)) return null;
   const watching = Array.isArray(r.watching) ? r.watching.filter(isFeedId).slice(0, MAX_WATCHING) : [];
-  return { url: r.url, room: r.room, feed: r.feed, screenFeed, watching };
+  return { url: r.url, room: r.room, feed: r.feed, screenFeed, watching, publishing: r.publishing === true };
 }

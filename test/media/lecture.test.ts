@@ -3,9 +3,10 @@ import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { startRelay, type Relay } from '../../signaling/index.js';
 import { startJanus, type JanusServer } from '../../harness/janus.js';
-import { JanusSession, SfuError, SfuPublisher, sfuRoomFor, VIDEOROOM_UNAUTHORIZED, type SfuSocketConstructor } from '../../src/media/sfu/index.js';
+import { JanusSession, SfuError, SfuPublisher, SfuSubscriber, sfuRoomFor, VIDEOROOM_UNAUTHORIZED, type SfuSocketConstructor } from '../../src/media/sfu/index.js';
 import { bundleForBrowser, servePages, type PageServer } from '../helpers/browserBundle.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { nodeRtc } from '../helpers/nodeWebRtc.js';
 
 // Lecture mode end to end: real Janus on loopback, the relay assigning it (--sfu), teacher + 6 students in Chromium.
 let janus: JanusServer;
@@ -121,6 +122,23 @@ describe('lecture mode through Janus (teacher + 6 students in Chromium, threshol
       expect(staged.sfuVideoSenders).toBe(1);
       await teacher.evaluate(() => window.room.classroom.setStage(null));
       await until('s1 stops sending video', () => lectureStats(students[0]!), (st) => st.sfuVideoSenders === 0 && st.p2pVideoSenders === 0);
+
+      // A removed student keeps the link, so the pin: it can join the SFU room again, but no admitted peer announces its
+      // feed, so the teacher's patrol kicks it; and the room takes no subscription without a participant's private id.
+      const room = await sfuRoomFor(cls.classId, cls.secret);
+      const teacherFeed = await teacher.evaluate(() => (window.room.classroom.awareness.getLocalState() as { classroom: { sfu: { feed: number } } }).classroom.sfu.feed);
+      const session = await JanusSession.connect({ url: janus.url, WebSocket: WebSocket as unknown as SfuSocketConstructor });
+      try {
+        await SfuPublisher.publish({ session, room: room.room, pin: room.pin, feedId: 4242, display: 's5', tracks: [], simulcast: false });
+        const handle = await session.attachVideoRoom();
+        const listed = async (): Promise<number[]> => ((await handle.request({ request: 'listparticipants', room: room.room })).participants as Array<{ id: number }>).map((p) => p.id);
+        expect(await listed()).toContain(4242);
+        await expect(SfuSubscriber.subscribe({ session, room: room.room, pin: room.pin, feeds: [teacherFeed], rtc: nodeRtc.RTCPeerConnection })).rejects.toMatchObject({ code: VIDEOROOM_UNAUTHORIZED });
+        await until('the teacher kicks the participant nobody announced', listed, (ids) => !ids.includes(4242), 40_000);
+        expect(await listed()).toContain(teacherFeed);
+      } finally {
+        await session.close();
+      }
 
       // A student leaves: five again, back to the star once the exit dwell passed; students decode the teacher peer to peer.
       await students[5]!.evaluate(() => window.room.classroom.leave());

@@ -1,6 +1,8 @@
 import type { SfuPresence } from '../../protocol/presence.js';
 import { ensureRoom, JanusSession, kickParticipant, SfuPublisher, sfuAdminSecret, sfuRoomFor, type SfuRoom } from '../sfu/index.js';
 import { LectureSwitch, type MediaRoute } from './lectureSwitch.js';
+import { randomFeedId, sameTracks } from './feeds.js';
+import { RoomPolice } from './roomPolice.js';
 import { SfuReceiving } from './sfuReceiving.js';
 import type { LectureHost, LectureOptions } from './types.js';
 
@@ -15,19 +17,18 @@ interface OwnPublication {
   sent: MediaStreamTrack[];
   /** The SFU carries this peer's media alone now: its peer connections stopped sending. */
   handedOver: boolean;
+  /** Janus has our media (webrtcup): receivers can subscribe to the feed. */
+  live: boolean;
   /** The latest time the peer-to-peer copy stops even if not every receiver confirmed, or null. */
   handoverDeadline: ReturnType<typeof setTimeout> | null;
 }
 
+/** How often the teacher checks who is in the SFU room, ms. */
+const PATROL_MS = 5000;
+
 /** Wait before retrying a failed SFU join or subscription, ms. */
 const RETRY_MS = 2000;
 
-function randomFeedId(): number {
-  const bytes = new Uint32Array(2);
-  globalThis.crypto.getRandomValues(bytes);
-  // 48 bits: unguessable before it is announced, and an exact JavaScript number.
-  return (bytes[0]! & 0xffff) * 2 ** 32 + bytes[1]! + 1;
-}
 
 /**
  * Lecture mode: past a class size (or a thin teacher uplink), the teacher's camera, microphone and screen go once to
@@ -56,6 +57,8 @@ export class LectureMode {
   #active = false;
   #timer: ReturnType<typeof setInterval> | null = null;
   #destroyed = false;
+  readonly #police = new RoomPolice();
+  #lastPatrol = 0;
 
   constructor(host: LectureHost, options: LectureOptions = {}) {
     this.#host = host;
@@ -110,6 +113,17 @@ export class LectureMode {
     this.#reconcilePublication();
     this.#checkHandover();
     this.#reconcileReceiving();
+    if (this.#active && this.#own !== null && this.#host.teacherIdentity !== undefined && Date.now() - this.#lastPatrol >= PATROL_MS) {
+      this.#lastPatrol = Date.now();
+      void this.#patrol(this.#own);
+    }
+  }
+
+  /** Teacher: kicks participants of the SFU room that no admitted peer announced (e.g. a removed student back with the pin). */
+  async #patrol(own: OwnPublication): Promise<void> {
+    const announced = [own.feed, ...this.#host.students().map((id) => this.#host.presenceOf(id)?.sfu?.feed ?? 0)];
+    const secret = sfuAdminSecret(this.#host.teacherIdentity!, this.#host.classId).then((a) => a.secret);
+    await this.#police.patrol(own.publisher.handle, own.room, secret, new Set(announced), (m) => this.#host.log(`lecture: ${m}`));
   }
 
   /** Teacher: kicks a removed student's participant from the SFU room (its subscriptions go with it). */
@@ -150,9 +164,7 @@ export class LectureMode {
     this.#host.onChange(active);
   }
 
-  #isTeacher(): boolean {
-    return this.#host.teacherIdentity !== undefined;
-  }
+  #isTeacher(): boolean { return this.#host.teacherIdentity !== undefined; }
 
   /** The SFU feed the verified teacher announced (on the teacher: its own while it lectures), or null. */
   #teacherSfu(): SfuPresence | null {
@@ -164,7 +176,7 @@ export class LectureMode {
   #ownPresence(): SfuPresence | null {
     const own = this.#own;
     if (own === null) return null;
-    return { url: own.url, room: own.room, feed: own.feed, screenFeed: null, watching: this.#receiving?.flowing() ?? [] };
+    return { url: own.url, room: own.room, feed: own.feed, screenFeed: null, watching: this.#receiving?.flowing() ?? [], publishing: own.live && own.sent.length > 0 };
   }
 
   #roomOf(): Promise<SfuRoom> {
@@ -219,9 +231,18 @@ export class LectureMode {
     }
     if (sameTracks(own.sent, wanted)) return;
     own.sent = wanted;
-    own.publisher.setTracks(wanted).catch((err: unknown) => this.#host.log(`lecture: publishing to the SFU failed: ${String(err)}`));
-    if (wanted.length === 0) this.#takeBack(own);
-    else this.#startHandover(own);
+    own.publisher.setTracks(wanted).then(() => { if (wanted.length > 0) this.#whenLive(own); })
+      .catch((err: unknown) => this.#host.log(`lecture: publishing to the SFU failed: ${String(err)}`));
+    if (wanted.length === 0) { this.#takeBack(own); this.#announce(); } else this.#startHandover(own);
+  }
+
+  /** Announces the feed as live once Janus has its media: subscribing earlier gets 428 (no such feed). */
+  #whenLive(own: OwnPublication): void {
+    if (own.live) { this.#announce(); return; }
+    own.publisher.whenUp().then(() => {
+      own.live = true;
+      if (this.#own === own) this.#announce();
+    }, (err: unknown) => this.#host.log(`lecture: the SFU did not take our media: ${String(err)}`));
   }
 
   async #startPublishing(url: string, tracks: MediaStreamTrack[]): Promise<boolean> {
@@ -232,7 +253,8 @@ export class LectureMode {
       if (identity !== undefined) {
         this.#roomReady ??= sfuAdminSecret(identity, this.#host.classId).then(async ({ secret }) => {
           const handle = await session.attachVideoRoom();
-          try { await ensureRoom(handle, { room, pin, secret }); } finally { await handle.detach().catch(() => undefined); }
+          // require_pvtid: a subscription belongs to a participant, so kicking the participant ends what it receives.
+          try { await ensureRoom(handle, { room, pin, secret, requirePrivateId: true }); } finally { await handle.detach().catch(() => undefined); }
         });
         await this.#roomReady;
       }
@@ -242,9 +264,10 @@ export class LectureMode {
         iceServers: this.#host.iceServers(), ...(this.#host.rtc !== undefined ? { rtc: this.#host.rtc } : {}),
       });
       if (this.#destroyed) { void publisher.close(); return true; }
-      const own: OwnPublication = { url, room, publisher, feed, sent: tracks, handedOver: false, handoverDeadline: null };
+      const own: OwnPublication = { url, room, publisher, feed, sent: tracks, handedOver: false, live: false, handoverDeadline: null };
       this.#own = own;
       this.#announce();
+      if (tracks.length > 0) this.#whenLive(own);
       const lost = (why: string): void => { if (this.#own === own) { this.#host.log(`lecture: ${why}`); this.#dropPublication(own); } };
       publisher.handle.on('hangup', () => lost('the SFU hung up our media'));
       publisher.handle.on('detached', () => lost('the SFU dropped our participant'));
@@ -257,9 +280,7 @@ export class LectureMode {
     }
   }
 
-  #announce(): void {
-    if (!this.#destroyed) this.#host.announce(this.#ownPresence());
-  }
+  #announce(): void { if (!this.#destroyed) this.#host.announce(this.#ownPresence()); }
 
   /** Starts the forward switch: the peer-to-peer copy stops once every receiver has the SFU's, at the latest after handoverMs. */
   #startHandover(own: OwnPublication): void {
@@ -314,11 +335,11 @@ export class LectureMode {
   #wantedFeeds(teacherSfu: SfuPresence): Map<number, string> {
     const out = new Map<number, string>();
     const teacher = this.#host.teacherId();
-    if (teacher !== null && teacher !== this.#host.selfId) out.set(teacherSfu.feed, teacher);
+    if (teacher !== null && teacher !== this.#host.selfId && teacherSfu.publishing) out.set(teacherSfu.feed, teacher);
     const stage = this.#host.stage();
     if (stage !== null && stage !== this.#host.selfId) {
       const staged = this.#host.presenceOf(stage)?.sfu ?? null;
-      if (staged !== null && staged.url === teacherSfu.url && staged.room === teacherSfu.room) out.set(staged.feed, stage);
+      if (staged !== null && staged.publishing && staged.url === teacherSfu.url && staged.room === teacherSfu.room) out.set(staged.feed, stage);
     }
     return out;
   }
@@ -374,8 +395,4 @@ export class LectureMode {
       return false;
     }
   }
-}
-
-function sameTracks(a: readonly MediaStreamTrack[], b: readonly MediaStreamTrack[]): boolean {
-  return a.length === b.length && a.every((t, i) => t === b[i]);
 }
