@@ -10,8 +10,10 @@ import wrtc from '@roamhq/wrtc';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { startRelay } from '../signaling/index.js';
-import { PeerclassProvider } from '../src/index.js';
+import { parseJoinLink, PeerclassProvider } from '../src/index.js';
 import { waitUntil } from './helpers/processes.js';
+import { startJanus } from '../harness/janus.js';
+import { JanusSession, sfuRoomFor, type SfuSocketConstructor } from '../src/media/sfu/index.js';
 import { NodeWebSocket, nodeRtc } from './helpers/nodeWebRtc.js';
 
 const blocks = [...readFileSync('README.md', 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((code) => /from 'peerclass'/.test(code));
@@ -43,6 +45,7 @@ describe('README examples', () => {
     expect(blocks.some((b) => b.includes('defineDocType('))).toBe(true);
     expect(blocks.some((b) => b.includes('Classroom.create('))).toBe(true);
     expect(blocks.some((b) => b.includes('mintRelayToken('))).toBe(true);
+    expect(blocks.some((b) => b.includes('lecture });'))).toBe(true);
   });
 
   it('the relay tokens example: a peer with a minted token function syncs through a relay that requires tokens', async () => {
@@ -92,6 +95,46 @@ describe('README examples', () => {
       delete globals.RTCPeerConnection;
       delete globals.WebSocket;
       await relay.close();
+    }
+  });
+
+  it('the lecture example: past the threshold the teacher moves to the SFU the relay assigned and joins its room', async () => {
+    const janus = await startJanus();
+    const relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false, sfuServers: [janus.url] });
+    const globals = globalThis as Record<string, unknown>;
+    globals.RTCPeerConnection = wrtc.RTCPeerConnection;
+    globals.WebSocket = WebSocket;
+    type Room = { leave(): void; lecture: { route: string; sfuUrl(): string | null } };
+    const block = blocks.find((b) => b.includes('lecture });'))!;
+    // One student is past a threshold of 0; no dwell, so the test does not wait.
+    const example = await runBlock<{ teacher: Room; student: Room; seen: boolean[]; link: string }>(block, ['teacher', 'student', 'seen', 'link'],
+      [['ws://127.0.0.1:4444', relay.url], ['threshold: 25, enterAfterMs: 3_000', 'threshold: 0, enterAfterMs: 0']]);
+    try {
+      await waitUntil(() => example.seen.includes(true), 'the teacher switches to lecture mode', 30_000);
+      expect(example.teacher.lecture.sfuUrl()).toBe(janus.url);
+      expect(example.teacher.lecture.route).toBe('sfu');
+      // The teacher created the class's room on the relay's Janus and is in it (a Node teacher has no camera: silent).
+      const { classId, secret } = parseJoinLink(example.link);
+      const { room } = await sfuRoomFor(classId, secret);
+      const session = await JanusSession.connect({ url: janus.url, WebSocket: WebSocket as unknown as SfuSocketConstructor });
+      try {
+        const handle = await session.attachVideoRoom();
+        const participants = async (): Promise<number> => {
+          const data = await handle.request({ request: 'listparticipants', room }).catch(() => ({ participants: [] }));
+          return (data.participants as unknown[] | undefined)?.length ?? 0;
+        };
+        await waitUntil(async () => (await participants()) >= 1, 'the teacher joins the class\'s room on that Janus', 20_000);
+      } finally {
+        await session.close();
+      }
+      await waitUntil(() => example.student.lecture.route === 'sfu', 'the student sees lecture mode', 30_000);
+    } finally {
+      example.student.leave();
+      example.teacher.leave();
+      delete globals.RTCPeerConnection;
+      delete globals.WebSocket;
+      await relay.close();
+      await janus.stop();
     }
   });
 
