@@ -94,6 +94,10 @@ describe('lecture mode through Janus (teacher + 6 students in Chromium, threshol
       expect(star.sfuVideoSenders).toBe(0);
       expect(star.p2pVideoSenders).toBe(5);
 
+      // How much the teacher's video stutters on this (shared, 2-core) machine without any switch: the baseline.
+      for (const s of students) await s.evaluate(() => window.room.watchFrames('t'));
+      await sleep(6000);
+      const calm = Math.max(...(await Promise.all(students.map((s) => s.evaluate(() => window.room.stopWatch())))).map((g) => g.maxGapMs));
       // The 6th student arrives: lecture mode. The five watch the teacher's video across the switch.
       for (const s of students) await s.evaluate(() => window.room.watchFrames('t'));
       students.push(await openStudent('s6'));
@@ -105,11 +109,12 @@ describe('lecture mode through Janus (teacher + 6 students in Chromium, threshol
       expect(lectureUp.route).toBe('sfu');
       await sleep(2000);
       const gaps = await Promise.all(students.slice(0, 5).map((s) => s.evaluate(() => window.room.stopWatch())));
-      console.log('lecture switch: longest pause in the teacher\'s video per student (ms):', gaps.map((g) => Math.round(g.maxGapMs)).join(', '));
+      console.log(`lecture switch: longest pause in the teacher's video per student (ms): ${gaps.map((g) => Math.round(g.maxGapMs)).join(', ')}; without a switch: ${Math.round(calm)}`);
       for (const g of gaps) {
         expect(g.samples).toBeGreaterThan(10);
-        // Both routes carry the video until the students have it from the SFU; dropping the star first would pause it.
-        expect(g.maxGapMs).toBeLessThan(2000);
+        // Both routes carry the video until the students decode it from the SFU; dropping the star first would pause it
+        // for a subscription and a key frame. A loaded machine stutters by itself, so the bound grows with the baseline.
+        expect(g.maxGapMs).toBeLessThan(Math.max(2000, 2 * calm));
       }
       // Data stays peer to peer: chat from a student reaches everyone.
       await students[5]!.evaluate(() => window.room.chat('hello from s6 in the lecture'));

@@ -1,6 +1,9 @@
 import type { TrackSubscribedEvent, MediaKind } from '../subscriptions.js';
 import { SfuSubscriber, type JanusSession, type SfuTrackEvent } from '../sfu/index.js';
 
+/** How often a new SFU track is checked for its first decoded frame, ms. */
+const DECODE_POLL_MS = 150;
+
 /** What {@link SfuReceiving} needs around it. */
 export interface SfuReceivingHost {
   /** Reports a track as `peerId`'s (ClassroomMedia.addRemoteTrack); the returned function reports it gone. */
@@ -109,15 +112,32 @@ export class SfuReceiving {
     stream.addTrack(e.track);
     const drop = this.#host.addRemoteTrack({ peerId, track: e.track, stream, kind });
     const s = stream;
+    let stopped = false;
     const flowing = (): void => {
-      if (this.#closed || this.owners.get(e.feedId) !== peerId || this.#flowing.has(e.feedId)) return;
+      if (stopped || this.#closed || this.owners.get(e.feedId) !== peerId || this.#flowing.has(e.feedId)) return;
       this.#flowing.add(e.feedId);
       this.#host.onWatchingChange();
     };
-    // A remote track is muted until its first packets arrive.
-    if (!e.track.muted) flowing();
-    else e.track.addEventListener('unmute', flowing, { once: true });
-    this.#reported.set(e.mid, () => { e.track.removeEventListener('unmute', flowing); s.removeTrack(e.track); drop(); });
+    // The feed counts as arriving once its video decodes (packets alone may wait for a key frame): only then may its
+    // publisher stop the peer-to-peer copy. Audio does not count (a feed without video hands over at handoverMs).
+    if (e.track.kind === 'video') void this.#whenDecoding(e.track, () => stopped).then((ok) => { if (ok) flowing(); });
+    this.#reported.set(e.mid, () => { stopped = true; s.removeTrack(e.track); drop(); });
+  }
+
+  /** Resolves true once `track` has decoded a frame (polled from stats), false if it stopped or 20 s passed. */
+  async #whenDecoding(track: MediaStreamTrack, stopped: () => boolean): Promise<boolean> {
+    const deadline = Date.now() + 20_000;
+    while (!stopped() && !this.#closed && Date.now() < deadline) {
+      let decoded = 0;
+      try {
+        (await this.subscriber.pc.getStats(track)).forEach((st: { type?: string; framesDecoded?: number }) => {
+          if (st.type === 'inbound-rtp') decoded += st.framesDecoded ?? 0;
+        });
+      } catch { return false; }
+      if (decoded > 0) return true;
+      await new Promise((resolve) => setTimeout(resolve, DECODE_POLL_MS));
+    }
+    return false;
   }
 
   #unreport(mid: string): void {
