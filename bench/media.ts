@@ -10,14 +10,24 @@
  * everyone while waiting), so the switch only adds tracks to links that are up.
  *
  *   npm run bench:media -- --students 6 --json bench/results/media-6.json
+ *
+ * `--sfu` measures lecture mode instead (issue 13): a loopback Janus beside the relay, then two runs of the classroom
+ * topology in one process, `p2p` (lecture mode disabled: the teacher's star) and `sfu` (lecture mode from the start:
+ * threshold 0, so the teacher publishes once to Janus and every student receives it there). Per run, over the window:
+ * the teacher's video uplinks (teacher → receiver video streams whose bytes grow; the one SFU upstream counts 1), the
+ * teacher's bytes sent per second on every transport (peer connections + SFU publisher + SFU subscriber), the
+ * teacher's CPU in ms per second of wall time. With `--sfu` the staged and mesh runs are skipped.
+ *
+ *   npm run bench:media -- --students 12 --sfu --json bench/results/media-sfu-12.json
  */
 import type { Browser, Page } from 'playwright-core';
 import { startRelay } from '../signaling/index.js';
 import { bundleForBrowser, servePages } from '../harness/browserBundle.js';
 import { launchChromium } from '../harness/chromium.js';
+import { startJanus, type JanusServer } from '../harness/janus.js';
 import { benchArgs, printTable, round, writeJson } from './support/report.js';
 
-const args = benchArgs({ students: 6, windowMs: 10_000 });
+const args = benchArgs({ students: 6, windowMs: 10_000 }, ['sfu']);
 
 interface StageSwitch {
   /** Staging the standby (s1, hand raised, links up): setStage → every other peer decodes it. */
@@ -34,8 +44,22 @@ interface StageSwitch {
 interface Result extends Partial<StageSwitch> { videoUplinks: number; bytesPerSec: number; teacherCpuMs: number }
 type Mode = 'classroom' | 'classroom-staged' | 'mesh';
 type Stats = Awaited<ReturnType<Window['room']['stats']>>;
+type LectureStats = Awaited<ReturnType<Window['room']['lectureStats']>>;
+/** One route of the `--sfu` bench, the teacher's side; CPU in ms per second of wall time. */
+interface LectureResult {
+  teacherVideoUplinks: number; teacherUplinkBytesPerSec: number; teacherCpuMs: number;
+  /** Teacher's video bytes/s on peer connections and towards the SFU (part of teacherUplinkBytesPerSec). */
+  teacherP2pVideoBytesPerSec: number; teacherSfuVideoBytesPerSec: number;
+  /** Bytes sent per second by every page on every transport (context: the students' side of the class). */
+  allPeersBytesPerSec: number;
+  /** Seconds from the first student's start until the class was steady (everyone decodes the teacher; in sfu mode, handed over). */
+  settleSeconds: number;
+}
 
-const relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false, limits: { messagesPerSecond: 10_000, messageBurst: 10_000 } });
+// Janus first (only for --sfu): the relay hands its URL to every class. Stopped at the end, also on failure.
+let janus: JanusServer | undefined;
+if (args.sfu) janus = await startJanus();
+const relay = await startRelay({ port: 0, logLevel: 'silent', processMetrics: false, ...(janus !== undefined ? { sfuServers: [janus.url] } : {}), limits: { messagesPerSecond: 10_000, messageBurst: 10_000 } }).catch(async (e: unknown) => { await janus?.stop(); throw e; });
 const server = await servePages({
   '/index.html': '<!doctype html><body><script type="module" src="/page.js"></script></body>',
   '/page.js': await bundleForBrowser('test/fixtures/classroomPage.ts'),
@@ -164,26 +188,142 @@ async function run(mode: Mode): Promise<Result> {
   }
 }
 
+/**
+ * Teacher + N students in the classroom topology, `p2p` (lecture mode disabled) or `sfu` (lecture mode from the start),
+ * measured from the teacher's side once the class is steady.
+ */
+async function runLecture(route: 'p2p' | 'sfu'): Promise<LectureResult> {
+  const teacherBrowser = await launchChromium();
+  const studentBrowser = await launchChromium();
+  try {
+    const open = async (browser: Browser, id: string): Promise<Page> => {
+      const page = await (await browser.newContext()).newPage();
+      page.on('pageerror', (e) => console.error(`[${route}] ${id} page error:`, e));
+      await page.goto(server.url, { timeout: 180_000 });
+      await page.waitForFunction(() => typeof window.startClassroom === 'function', undefined, { timeout: 180_000 });
+      return page;
+    };
+    const lecture = route === 'sfu' ? { threshold: 0, floorBitrate: 0, enterAfterMs: 0 } : { enabled: false };
+    const teacher = await open(teacherBrowser, 't');
+    const teacherKey = await teacher.evaluate(() => window.makeIdentity());
+    const cls = { url: relay.url, classId: `bench-${route}-` + Math.random().toString(36).slice(2), secret: 'bench-secret-' + Math.random(), teacherKey };
+    await teacher.evaluate(([c, l]) => window.startClassroom({ ...c, name: 't', peerId: 't', teacher: true, mode: 'classroom', lecture: l }), [cls, lecture] as const);
+    const t0 = Date.now();
+    const students: Page[] = [];
+    for (let i = 1; i <= args.students; i++) {
+      const page = await open(studentBrowser, 's' + i);
+      await page.evaluate(([c, id, l]) => window.startClassroom({ ...c, name: id, peerId: id, mode: 'classroom', lecture: l }), [cls, 's' + i, lecture] as const);
+      students.push(page);
+    }
+    const pages = [teacher, ...students];
+    const lectureStats = (page: Page): Promise<LectureStats> => page.evaluate(() => window.room.lectureStats());
+    const framesOfT = async (page: Page): Promise<number> => route === 'sfu'
+      ? (await lectureStats(page)).decodedViaSfu.t ?? 0
+      : (await page.evaluate(() => window.room.stats())).decoded.t ?? 0;
+    // Every student decodes the teacher on the route measured: the count grows between two samples.
+    for (const [i, page] of students.entries()) {
+      const deadline = Date.now() + 240_000;
+      let last = -1;
+      for (;;) {
+        const n = await framesOfT(page);
+        if (last > 0 && n > last) break;
+        last = n;
+        if (Date.now() > deadline) throw new Error(`[${route}] s${i + 1} does not decode t (frames ${n})`);
+        await sleep(1000);
+      }
+    }
+    // The teacher handed over: no video on its peer connections, one sender towards the SFU (sfu); the star (p2p).
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      const st = await lectureStats(teacher);
+      const ok = route === 'sfu'
+        ? st.route === 'sfu' && st.p2pVideoSenders === 0 && st.sfuVideoSenders === 1
+        : st.route === 'p2p' && st.sfuVideoSenders === 0 && st.p2pVideoSenders === args.students;
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`[${route}] teacher not settled: ${JSON.stringify({ ...st, decodedViaSfu: undefined })}`);
+      await sleep(1000);
+    }
+    const settleSeconds = round((Date.now() - t0) / 1000, 1);
+    console.log(`[${route}] steady after ${settleSeconds} s (${args.students} students decode t${route === 'sfu' ? ' through Janus, teacher handed over' : ' peer to peer'})`);
+    await sleep(3000);
+    const sample = () => Promise.all([
+      Promise.all(pages.map(lectureStats)),
+      teacher.evaluate(() => window.room.stats()),
+    ]);
+    const [beforeAll, beforeT] = await sample();
+    const cpuBefore = await teacherCpuMs(teacherBrowser);
+    const started = Date.now();
+    await sleep(args.windowMs);
+    const [afterAll, afterT] = await sample();
+    const cpuAfter = await teacherCpuMs(teacherBrowser);
+    const seconds = (Date.now() - started) / 1000;
+    const b = beforeAll[0]!;
+    const a = afterAll[0]!;
+    let teacherVideoUplinks = 0;
+    for (const [remote, sent] of Object.entries(afterT.sentTo)) if (sent > (beforeT.sentTo[remote] ?? 0)) teacherVideoUplinks++;
+    if (a.sfuVideoBytes > b.sfuVideoBytes) teacherVideoUplinks++;
+    let allBytes = 0;
+    for (const [i, x] of afterAll.entries()) allBytes += x.totalBytesSent - beforeAll[i]!.totalBytesSent;
+    return {
+      teacherVideoUplinks,
+      teacherUplinkBytesPerSec: round((a.totalBytesSent - b.totalBytesSent) / seconds, 0),
+      teacherCpuMs: round((cpuAfter - cpuBefore) / seconds, 0),
+      teacherP2pVideoBytesPerSec: round((a.p2pVideoBytes - b.p2pVideoBytes) / seconds, 0),
+      teacherSfuVideoBytesPerSec: round((a.sfuVideoBytes - b.sfuVideoBytes) / seconds, 0),
+      allPeersBytesPerSec: round(allBytes / seconds, 0),
+      settleSeconds,
+    };
+  } finally {
+    await teacherBrowser.close();
+    await studentBrowser.close();
+  }
+}
+
+async function benchLecture(): Promise<void> {
+  const p2p = await runLecture('p2p');
+  console.log(`[p2p] ${JSON.stringify(p2p)}`);
+  const sfu = await runLecture('sfu');
+  console.log(`[sfu] ${JSON.stringify(sfu)}`);
+  const keys = ['teacherVideoUplinks', 'teacherUplinkBytesPerSec', 'teacherCpuMs', 'allPeersBytesPerSec'] as const;
+  const ratio = Object.fromEntries(keys.map((k) => [k, round(sfu[k] / p2p[k])])) as Record<typeof keys[number], number>;
+  printTable(`media --sfu: teacher + ${args.students} students (Chromium, fake 320×240@15 video, classroom topology), ${args.windowMs} ms window; teacher CPU in ms of CPU per second (its own Chromium, all processes)`,
+    ['route', 'teacher video uplinks', 'teacher uplink bytes/s (all transports)', 'teacher CPU ms/s', 'all peers bytes/s'],
+    [['p2p (star)', p2p.teacherVideoUplinks, p2p.teacherUplinkBytesPerSec, p2p.teacherCpuMs, p2p.allPeersBytesPerSec],
+     ['sfu (lecture)', sfu.teacherVideoUplinks, sfu.teacherUplinkBytesPerSec, sfu.teacherCpuMs, sfu.allPeersBytesPerSec],
+     ['sfu/p2p', ratio.teacherVideoUplinks, ratio.teacherUplinkBytesPerSec, ratio.teacherCpuMs, ratio.allPeersBytesPerSec]]);
+  writeJson(args.json, {
+    students: args.students, windowMs: args.windowMs,
+    teacherCpuUnit: 'ms of CPU per second of wall time (delta over the window / window seconds)',
+    teacherUplinkUnit: 'bytes per second, all transports (peer connections + SFU publisher + SFU subscriber)',
+    p2p, sfu, ratio,
+  });
+}
+
 try {
-  const staged = await run('classroom-staged');
-  const classroom = await run('classroom');
-  const mesh = await run('mesh');
-  const ratio = {
-    videoUplinks: round(classroom.videoUplinks / mesh.videoUplinks),
-    bytesPerSec: round(classroom.bytesPerSec / mesh.bytesPerSec),
-    teacherCpuMs: round(classroom.teacherCpuMs / mesh.teacherCpuMs),
-  };
-  printTable(`media: teacher + ${args.students} students (Chromium, fake 320×240@15 video), ${args.windowMs} ms window; teacher CPU in ms per second`,
-    ['topology', 'video uplinks', 'bytes/s (all peers)', 'teacher CPU ms/s'],
-    [['classroom', classroom.videoUplinks, classroom.bytesPerSec, classroom.teacherCpuMs],
-     ['classroom + stage', staged.videoUplinks, staged.bytesPerSec, staged.teacherCpuMs],
-     ['mesh', mesh.videoUplinks, mesh.bytesPerSec, mesh.teacherCpuMs],
-     ['classroom/mesh', ratio.videoUplinks, ratio.bytesPerSec, ratio.teacherCpuMs]]);
-  console.log(`stage switch (setStage → every other peer decodes the staged student): ${staged.stageSwitchMs} ms staging the standby (hand raised, links up; ${staged.stageSwitchNewConnections} new connections; all saw the stage at ${staged.stageSwitchSeenMs} ms, had its track at ${staged.stageSwitchTrackMs} ms)`
-    + (staged.stageSwitchColdMs !== undefined ? `, ${staged.stageSwitchColdMs} ms cold (no hand; ${staged.stageSwitchColdNewConnections} new connections), cold/warm ${round(staged.stageSwitchColdMs / staged.stageSwitchMs!)}` : ''));
-  writeJson(args.json, { students: args.students, windowMs: args.windowMs, teacherCpuUnit: 'ms of CPU per second of wall time', classroom, classroomStaged: staged, mesh, ratio });
+  if (args.sfu) {
+    await benchLecture();
+  } else {
+    const staged = await run('classroom-staged');
+    const classroom = await run('classroom');
+    const mesh = await run('mesh');
+    const ratio = {
+      videoUplinks: round(classroom.videoUplinks / mesh.videoUplinks),
+      bytesPerSec: round(classroom.bytesPerSec / mesh.bytesPerSec),
+      teacherCpuMs: round(classroom.teacherCpuMs / mesh.teacherCpuMs),
+    };
+    printTable(`media: teacher + ${args.students} students (Chromium, fake 320×240@15 video), ${args.windowMs} ms window; teacher CPU in ms per second`,
+      ['topology', 'video uplinks', 'bytes/s (all peers)', 'teacher CPU ms/s'],
+      [['classroom', classroom.videoUplinks, classroom.bytesPerSec, classroom.teacherCpuMs],
+       ['classroom + stage', staged.videoUplinks, staged.bytesPerSec, staged.teacherCpuMs],
+       ['mesh', mesh.videoUplinks, mesh.bytesPerSec, mesh.teacherCpuMs],
+       ['classroom/mesh', ratio.videoUplinks, ratio.bytesPerSec, ratio.teacherCpuMs]]);
+    console.log(`stage switch (setStage → every other peer decodes the staged student): ${staged.stageSwitchMs} ms staging the standby (hand raised, links up; ${staged.stageSwitchNewConnections} new connections; all saw the stage at ${staged.stageSwitchSeenMs} ms, had its track at ${staged.stageSwitchTrackMs} ms)`
+      + (staged.stageSwitchColdMs !== undefined ? `, ${staged.stageSwitchColdMs} ms cold (no hand; ${staged.stageSwitchColdNewConnections} new connections), cold/warm ${round(staged.stageSwitchColdMs / staged.stageSwitchMs!)}` : ''));
+    writeJson(args.json, { students: args.students, windowMs: args.windowMs, teacherCpuUnit: 'ms of CPU per second of wall time', classroom, classroomStaged: staged, mesh, ratio });
+  }
 } finally {
   await server.close();
   await relay.close();
+  await janus?.stop();
 }
 process.exit(0);

@@ -2,19 +2,24 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 
-/** `--json FILE` plus bench-specific numeric flags, e.g. `benchArgs({ peers: 5 })`. */
-export function benchArgs<T extends Record<string, number>>(defaults: T): T & { json: string | undefined } {
-  const options: Record<string, { type: 'string' }> = { json: { type: 'string' } };
+/**
+ * `--json FILE` plus bench-specific numeric flags, e.g. `benchArgs({ peers: 5 })`, and optional boolean switches
+ * (`benchArgs({ students: 6 }, ['sfu'])` accepts `--sfu`; each is `true` when given, else `false`).
+ */
+export function benchArgs<T extends Record<string, number>, F extends string = never>(defaults: T, switches: readonly F[] = []): T & Record<F, boolean> & { json: string | undefined } {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { json: { type: 'string' } };
   for (const key of Object.keys(defaults)) options[key] = { type: 'string' };
+  for (const key of switches) options[key] = { type: 'boolean' };
   const { values } = parseArgs({ args: process.argv.slice(2), options, strict: true });
-  const result: Record<string, number | string | undefined> = { json: values.json as string | undefined };
+  const result: Record<string, number | string | boolean | undefined> = { json: values.json as string | undefined };
+  for (const key of switches) result[key] = values[key] === true;
   for (const [key, fallback] of Object.entries(defaults)) {
-    const raw = values[key];
+    const raw = values[key] as string | undefined;
     const n = raw === undefined ? fallback : Number(raw);
     if (!Number.isFinite(n)) throw new Error(`--${key} must be a number`);
     result[key] = n;
   }
-  return result as T & { json: string | undefined };
+  return result as T & Record<F, boolean> & { json: string | undefined };
 }
 
 /** Writes the JSON result when `--json FILE` was given (results/ is git-ignored). */
