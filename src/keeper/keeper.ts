@@ -85,6 +85,8 @@ export async function startKeeper(options: KeeperOptions, log: Logger): Promise<
       rtc: await loadKeeperRtc(), WebSocket: WebSocket as unknown as WebSocketConstructorLike,
       // No media: nothing to measure, and getStats polling would only cost CPU on a long-running process.
       statsIntervalMs: 0,
+      // Data only: a keeper neither sends nor watches media, so it stays out of the lecture's SFU room.
+      lecture: { enabled: false },
       log: (reason) => log.debug({ reason }, 'peer input ignored'),
     });
   } catch (error) {
