@@ -31,7 +31,6 @@ import type { ClassroomEvents, ClassroomOptions, ClassroomStatus, Participant } 
 /** Time the removal statement gets to reach the removed student before links to it close (else it keeps redialling). */
 const REMOVAL_GRACE_MS = 600;
 
-
 /**
  * One class: documents + peers + roles + media, with typed events. A wiring of small parts: the provider (network),
  * the signed control state and its channel (authority), presence in awareness, the class topology, media.

@@ -4,6 +4,7 @@ import type * as Y from 'yjs';
 import type { IceServerConfig } from '../protocol/signaling.js';
 import { decodeAnnouncement } from '../protocol/announce.js';
 import { randomHexId } from '../protocol/ids.js';
+import { isByeSignal } from '../protocol/peerSignals.js';
 import { SyncEngine } from '../sync/syncEngine.js';
 import { meshTopology, type PeerInfo, type Topology } from '../topology/index.js';
 import { PeerConnection, type RtcImplementation } from '../transport/peerConnection.js';
@@ -17,7 +18,6 @@ export type { PeerclassProviderOptions, SelfInfo } from './options.js';
 
 /** Peer-level error reported by {@link PeerclassProvider}. */
 export type ProviderError = NetworkError;
-
 /** Events of {@link PeerclassProvider}: those of every {@link ClassNetwork}. */
 export type PeerclassProviderEvents = ClassNetworkEvents;
 
@@ -101,9 +101,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
   get synced(): boolean { return this.#engine.synced; }
 
   /** The peer that announced awareness client `clientId` (this peer for its own client; undefined when unknown). */
-  awarenessOrigin(clientId: number): string | undefined {
-    return clientId === this.#engine.awareness.clientID ? this.peerId : this.#engine.awarenessOrigin(clientId);
-  }
+  awarenessOrigin(clientId: number): string | undefined { return clientId === this.#engine.awareness.clientID ? this.peerId : this.#engine.awarenessOrigin(clientId); }
 
   /** True while at least one relay connection is open. */
   get connected(): boolean { return this.signalingClients.some((c) => c.status === 'connected'); }
@@ -306,6 +304,7 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
       connection = undefined;
     }
     if (connection === undefined) {
+      if (isByeSignal(data)) return; // for a connection we no longer have: nothing to close, nothing to open
       // The other side may learn of a topology change (e.g. a new stage) a moment before us: accept its offer
       // from a peer we know; refreshTopology closes it again if our views still disagree once they settle.
       if (!this.known.has(from)) { this.options.log?.(`ignored a signal from unannounced peer ${from}`); return; }
