@@ -4,7 +4,6 @@ import type * as Y from 'yjs';
 import type { IceServerConfig } from '../protocol/signaling.js';
 import { decodeAnnouncement } from '../protocol/announce.js';
 import { randomHexId } from '../protocol/ids.js';
-import { isByeSignal } from '../protocol/peerSignals.js';
 import { SyncEngine } from '../sync/syncEngine.js';
 import { meshTopology, type PeerInfo, type Topology } from '../topology/index.js';
 import { PeerConnection, type RtcImplementation } from '../transport/peerConnection.js';
@@ -304,7 +303,6 @@ export class PeerclassProvider extends ObservableV2<PeerclassProviderEvents> imp
       connection = undefined;
     }
     if (connection === undefined) {
-      if (isByeSignal(data)) return; // for a connection we no longer have: nothing to close, nothing to open
       // The other side may learn of a topology change (e.g. a new stage) a moment before us: accept its offer
       // from a peer we know; refreshTopology closes it again if our views still disagree once they settle.
       if (!this.known.has(from)) { this.options.log?.(`ignored a signal from unannounced peer ${from}`); return; }
