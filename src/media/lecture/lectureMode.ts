@@ -1,3 +1,4 @@
+import type { TeacherIdentity } from '../../authority/identity.js';
 import type { SfuPresence } from '../../protocol/presence.js';
 import { ensureRoom, JanusSession, kickParticipant, SfuPublisher, sfuAdminSecret, sfuRoomFor, type SfuRoom } from '../sfu/index.js';
 import { LectureSwitch, type MediaRoute } from './lectureSwitch.js';
@@ -5,7 +6,6 @@ import { randomFeedId, sameTracks } from './feeds.js';
 import { RoomPolice } from './roomPolice.js';
 import { SfuReceiving } from './sfuReceiving.js';
 import type { LectureHost, LectureOptions } from './types.js';
-
 export type { LectureHost, LectureOptions } from './types.js';
 
 interface OwnPublication {
@@ -47,6 +47,7 @@ export class LectureMode {
   readonly #switch: LectureSwitch;
   readonly #handoverMs: number;
   #room: Promise<SfuRoom> | null = null;
+  #admin: Promise<string> | null = null;
   #session: { url: string; session: Promise<JanusSession> } | null = null;
   #roomReady: Promise<void> | null = null;
   #own: OwnPublication | null = null;
@@ -122,7 +123,7 @@ export class LectureMode {
   /** Teacher: kicks participants of the SFU room that no admitted peer announced (e.g. a removed student back with the pin). */
   async #patrol(own: OwnPublication): Promise<void> {
     const announced = [own.feed, ...this.#host.students().map((id) => this.#host.presenceOf(id)?.sfu?.feed ?? 0)];
-    const secret = sfuAdminSecret(this.#host.teacherIdentity!, this.#host.classId).then((a) => a.secret);
+    const secret = this.#adminSecret(this.#host.teacherIdentity!);
     await this.#police.patrol(own.publisher.handle, own.room, secret, new Set(announced), (m) => this.#host.log(`lecture: ${m}`));
   }
 
@@ -132,12 +133,8 @@ export class LectureMode {
     const identity = this.#host.teacherIdentity;
     const own = this.#own;
     if (sfu === null || identity === undefined || own === null || sfu.room !== own.room) return;
-    try {
-      const { secret } = await sfuAdminSecret(identity, this.#host.classId);
-      await kickParticipant(own.publisher.handle, own.room, secret, sfu.feed);
-    } catch (err) {
-      this.#host.log(`lecture: kicking ${peerId} from the SFU room failed: ${String(err)}`);
-    }
+    await this.#adminSecret(identity).then((secret) => kickParticipant(own.publisher.handle, own.room, secret, sfu.feed))
+      .catch((err: unknown) => this.#host.log(`lecture: kicking ${peerId} from the SFU room failed: ${String(err)}`));
   }
 
   /** Leaves the SFU room and closes its connections. */
@@ -179,9 +176,13 @@ export class LectureMode {
     return { url: own.url, room: own.room, feed: own.feed, screenFeed: null, watching: this.#receiving?.flowing() ?? [], publishing: own.live && own.sent.length > 0 };
   }
 
+  /** Derived once: a non-exportable teacher key gets a random secret, and every kick must use the room's first one. */
+  #adminSecret(identity: TeacherIdentity): Promise<string> {
+    return (this.#admin ??= sfuAdminSecret(identity, this.#host.classId).then((a) => a.secret));
+  }
+
   #roomOf(): Promise<SfuRoom> {
-    this.#room ??= sfuRoomFor(this.#host.classId, this.#host.secret);
-    return this.#room;
+    return (this.#room ??= sfuRoomFor(this.#host.classId, this.#host.secret));
   }
 
   #sessionFor(url: string): Promise<JanusSession> {
@@ -251,7 +252,7 @@ export class LectureMode {
       const { room, pin } = await this.#roomOf();
       const identity = this.#host.teacherIdentity;
       if (identity !== undefined) {
-        this.#roomReady ??= sfuAdminSecret(identity, this.#host.classId).then(async ({ secret }) => {
+        this.#roomReady ??= this.#adminSecret(identity).then(async (secret) => {
           const handle = await session.attachVideoRoom();
           // require_pvtid: a subscription belongs to a participant, so kicking the participant ends what it receives.
           try { await ensureRoom(handle, { room, pin, secret, requirePrivateId: true }); } finally { await handle.detach().catch(() => undefined); }
