@@ -13,7 +13,9 @@ let relay: Relay | undefined;
 const rooms: Classroom[] = [];
 afterEach(async () => {
   for (const c of rooms.splice(0)) c.leave();
-  await new Promise((r) => setTimeout(r, 2500));
+  // As in nodeClassroom: let every RTCPeerConnection finish closing before the worker may exit (@roamhq/wrtc crashed
+  // the worker at exit after 2.5 s in a clean-clone run).
+  await new Promise((r) => setTimeout(r, 4000));
   await relay?.close();
   relay = undefined;
 });
